@@ -1,0 +1,145 @@
+"""ember: a PyTorch you can read, on NumPy.
+
+``import ember as torch`` should just work: the namespace mirrors torch's.
+"""
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._dtype import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16,
+                     float32, float64, complex64, complex128, get_default_dtype,
+                     set_default_dtype, promote_types, result_type as _result_type, can_cast)
+from ._device import device
+from ._tensor import Tensor, Size
+from ._storage import UntypedStorage, TypedStorage
+from . import _ops
+from ._ops.elementwise import *  # noqa: F401,F403
+from ._ops.shape import *  # noqa: F401,F403
+from ._ops.index import *  # noqa: F401,F403
+from ._ops.reduce import *  # noqa: F401,F403
+from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.elementwise import abs, round, pow, where  # names star-import hides
+from ._ops.reduce import sum, mean
+from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,
+                        zeros_like, ones_like, empty_like, full_like, arange, linspace,
+                        logspace, eye, scalar_tensor, complex, FloatTensor, DoubleTensor,
+                        HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor,
+                        CharTensor, ByteTensor, BoolTensor)
+from ._creation import range_ as range  # noqa: A001
+from . import autograd
+from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                       is_grad_enabled, is_inference_mode_enabled)
+from ._printing import set_printoptions, get_printoptions
+from . import cuda
+
+half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
+cfloat, cdouble, uint, chalf = complex64, complex128, uint8, complex64
+
+strided = "strided"
+contiguous_format = channels_last = preserve_format = "memory_format"
+
+
+def result_type(tensor1, tensor2):
+    return _result_type(tensor1, tensor2)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_storage(obj):
+    return isinstance(obj, (UntypedStorage, TypedStorage))
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    return input.dtype.is_complex
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return builtins_bool(input.item())
+
+
+import builtins as _builtins  # noqa: E402
+builtins_bool = _builtins.bool
+
+
+def _to_scalar_fn(name):
+    def fn(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = name
+    return fn
+
+
+def clone(input, *, memory_format=None):
+    return input.clone()
+
+
+def detach(input):
+    return input.detach()
+
+
+def t(input):
+    return input.t()
+
+
+def numel(input):
+    return input.numel()
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__name__
+
+
+def set_default_tensor_type(t):
+    set_default_dtype(float64 if "Double" in str(t) else float32)
+
+
+def compile(model=None, **kwargs):
+    """No compiler here: the model runs as it is (what torch.compile falls back to)."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """ember is always deterministic."""
+
+
+def are_deterministic_algorithms_enabled():
+    return False
+
+
+def set_num_threads(n):
+    """NumPy's BLAS sets its own threads; accepted for compatibility."""
+
+
+def get_num_threads():
+    import os
+    return os.cpu_count() or 1
+
+
+def set_num_interop_threads(n):
+    """Accepted for compatibility."""
+
+
+def get_num_interop_threads():
+    return 1
+
+
+def set_float32_matmul_precision(precision):
+    """Accepted for compatibility: NumPy computes float32 matmuls in float32."""
+
+
+def get_float32_matmul_precision():
+    return "highest"

@@ -1,0 +1,95 @@
+"""PyTorch's error wording, in one place, so every op says the same thing."""
+
+
+def broadcast_mismatch(a_shape, b_shape):
+    """The error for two shapes that do not broadcast (PyTorch's wording)."""
+    a, b = tuple(a_shape), tuple(b_shape)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                f"at non-singleton dimension {i}")
+    return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast")
+
+
+def expand_mismatch(shape, target):
+    shape, target = tuple(shape), tuple(target)
+    n = len(target)
+    pad = (None,) * (n - len(shape)) + shape
+    for i in range(n):
+        if pad[i] is not None and pad[i] != target[i] and pad[i] != 1 and target[i] != -1:
+            return RuntimeError(
+                f"The expanded size of the tensor ({target[i]}) must match the existing size "
+                f"({pad[i]}) at non-singleton dimension {i}.  Target sizes: {list(target)}.  "
+                f"Tensor sizes: {list(shape)}")
+    return RuntimeError(f"expand: invalid target sizes {list(target)} for {list(shape)}")
+
+
+def dim_out_of_range(dim, ndim):
+    lo, hi = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
+    return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                      f"but got {dim})")
+
+
+def wrap_dim(dim, ndim):
+    """Normalise a possibly negative dim, raising PyTorch's IndexError."""
+    n = ndim if ndim > 0 else 1
+    if not -n <= dim < n:
+        raise dim_out_of_range(dim, ndim)
+    return dim + n if dim < 0 else dim
+
+
+def index_out_of_range(index, dim, size):
+    return IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
+
+
+def mm_mismatch(a_shape, b_shape, name="mat1 and mat2"):
+    return RuntimeError(f"{name} shapes cannot be multiplied "
+                        f"({a_shape[0]}x{a_shape[1]} and {b_shape[0]}x{b_shape[1]})")
+
+
+def view_incompatible():
+    return RuntimeError(
+        "view size is not compatible with input tensor's size and stride (at least one "
+        "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+def shape_invalid(shape, numel):
+    return RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+def dtype_mismatch(op, expected, found):
+    return RuntimeError(f"expected scalar type {expected} but found {found}")
+
+
+LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
+BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+GRAD_SCALAR_ONLY = "grad can be implicitly created only for scalar outputs"
+BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
+NO_CUDA = "Torch not compiled with CUDA enabled"
+
+
+def modified_inplace(node_name, output_nr, shape, dtype_name, found, expected, is_output=False):
+    kind = "output" if is_output else "input"
+    shape_s = "[" + ", ".join(str(s) for s in shape) + "]"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [torch.{_TYPE_NAMES.get(dtype_name, 'FloatTensor')} {shape_s}], which is {kind} "
+        f"{output_nr} of {node_name}, is at version {found}; expected version {expected} "
+        "instead. Hint: enable anomaly detection to find the operation that failed to "
+        "compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+               "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+               "complex128": "ComplexDoubleTensor"}

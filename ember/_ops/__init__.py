@@ -1,0 +1,2 @@
+"""Op definitions, grouped by kind.  Importing this installs the Tensor methods."""
+from . import elementwise, shape, inplace, index, reduce, linalg  # noqa: F401
