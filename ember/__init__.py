@@ -17,6 +17,11 @@ from ._ops.shape import *  # noqa: F401,F403
 from ._ops.index import *  # noqa: F401,F403
 from ._ops.reduce import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.sort import *  # noqa: F401,F403
+from ._ops.shape_extra import *  # noqa: F401,F403
+from ._ops.nn_ops import *  # noqa: F401,F403
+from ._ops.conv import *  # noqa: F401,F403
+from ._ops.random_ops import *  # noqa: F401,F403
 from ._ops.elementwise import abs, round, pow, where  # names star-import hides
 from ._ops.reduce import sum, mean
 from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,
@@ -30,6 +35,10 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                        is_grad_enabled, is_inference_mode_enabled)
 from ._printing import set_printoptions, get_printoptions
 from . import cuda
+from . import linalg
+from . import random
+from ._ops.random_ops import Generator, default_generator
+from . import nn
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 cfloat, cdouble, uint, chalf = complex64, complex128, uint8, complex64
@@ -143,3 +152,6 @@ def set_float32_matmul_precision(precision):
 
 def get_float32_matmul_precision():
     return "highest"
+
+from . import serialization  # noqa: E402
+from .serialization import save, load  # noqa: E402

@@ -1,19 +1,19 @@
-"""Pure-NumPy replica of PyTorch's CPU random engine.
+"""Pure-NumPy replica of PyTorch's CPU random engine (``torch.Generator``).
 
-Every sampler reproduces the exact stream of ``torch.Generator`` on CPU (same
-MT19937 draws, same transforms, same rounding), so ``manual_seed(s)`` followed
-by any sequence of calls gives the same bits as torch, and ``get_state()`` /
-``set_state()`` exchange torch's 5056-byte ``get_rng_state()`` layout.
+Every sampler reproduces torch's CPU stream bit for bit: the same MT19937
+draws, transforms and rounding, so ``manual_seed(s)`` plus any sequence of
+calls yields torch's bits, and ``get_state()`` / ``set_state()`` exchange the
+5056-byte ``torch.get_rng_state()`` layout.
 
-Notes on exactness:
-* torch's vectorised kernels are compiled with FMA; products feeding an add
-  are fused.  ``_fma32`` / ``_fma64`` emulate a single rounding.
-* float32 normal (>= 16 elements) runs torch's AVX2 Box-Muller (Cephes-style
-  ``log256_ps`` / ``sincos256_ps``), re-implemented op for op in float32.
-* float64 paths call glibc's log/sin/cos/log1p.  ``_libm`` evaluates them in
-  long double and falls back to ``math`` (which is glibc) near rounding ties;
-  log1p mirrors glibc's own algorithm because glibc's log1p is not
-  correctly rounded.
+Why the numerics look the way they do:
+* torch's CPU kernels are built per ISA with FMA, and GCC fuses ``a*b + c``;
+  ``_fma32`` / ``_fma64`` give the single rounding NumPy lacks.
+* float32/half/bfloat16 normal with >= 16 elements uses torch's AVX2
+  Box-Muller (Cephes ``log256_ps`` / ``sincos256_ps``), replayed op by op.
+* float64 paths call glibc log/sin/cos/log1p; ``_libm`` and ``_log1p``
+  reproduce glibc's results exactly (see their docstrings).
+* bernoulli_(float p) in this torch is the plain per-element kernel (double
+  uniform < p), not MKL's VSL stream, so dropout masks follow the MT stream.
 """
 import ctypes
 import ctypes.util
@@ -30,40 +30,41 @@ _U64 = (1 << 64) - 1
 
 
 def _cpu_has(feature):
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as feats
-    except ImportError:  # numpy < 2
+    for mod in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
         try:
-            from numpy.core._multiarray_umath import __cpu_features__ as feats
-        except ImportError:
-            return False
-    return bool(feats.get(feature, False))
+            return bool(__import__(mod, fromlist=["x"]).__cpu_features__.get(feature, False))
+        except (ImportError, AttributeError):
+            pass
+    return False
 
 
 _HAS_FMA = _cpu_has("FMA3") and _cpu_has("AVX2")
 # torch's kernels built for AVX2/AVX512 fuse a*b+c and use the AVX2 Box-Muller;
 # ATEN_CPU_CAPABILITY=default selects the plain scalar build.
 _TORCH_VEC = _HAS_FMA and os.environ.get("ATEN_CPU_CAPABILITY", "").lower() != "default"
-# glibc chooses its FMA variant of log1p from the CPU alone.
+# glibc picks its FMA variant of log1p from the CPU alone.
 _GLIBC_FMA = _HAS_FMA
 
-_libm_so = None
-try:
-    _libm_so = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-    _libm_so.lgamma.restype = ctypes.c_double
-    _libm_so.lgamma.argtypes = [ctypes.c_double]
-    _lgamma = _libm_so.lgamma  # CPython's math.lgamma is not glibc's
+try:  # poisson needs glibc's lgamma; CPython's math.lgamma is its own
+    _lgamma = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").lgamma
+    _lgamma.restype, _lgamma.argtypes = ctypes.c_double, [ctypes.c_double]
 except (OSError, AttributeError):
     _lgamma = math.lgamma
 
 
 # ----------------------------------------------------------------- float helpers
+def _chunked(fn, x, rows=16384):
+    """Apply a row-wise function piece by piece.  The long chains of NumPy ops
+    below run several times faster when their temporaries stay in cache."""
+    if len(x) <= rows:
+        return fn(x)
+    return np.concatenate([fn(x[i:i + rows]) for i in range(0, len(x), rows)])
+
+
 def _fma32(a, b, c):
     """float32 fma: the product is exact in float64, so the only possible error
     is double rounding when the float64 sum lands exactly on a float32 tie."""
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    c = np.asarray(c, np.float64)
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
     p = a * b
     s = np.asarray(p + c)
     tie = (s.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
@@ -80,18 +81,13 @@ def _two_sum(a, b):
     return s, (a - (s - bb)) + (b - bb)
 
 
-def _split(a):
-    t = 134217729.0 * a
-    hi = t - (t - a)
-    return hi, a - hi
-
-
 def _fma64(a, b, c):
-    """float64 fma via exact product + round-to-odd sum (Boldo & Melquiond)."""
+    """float64 fma: exact product (Dekker) + round-to-odd sum (Boldo & Melquiond)."""
     a, b, c = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, c)))
     ph = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
+    ta, tb = 134217729.0 * a, 134217729.0 * b  # Veltkamp split into 26-bit halves
+    ah, bh = ta - (ta - a), tb - (tb - b)
+    al, bl = a - ah, b - bh
     pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
     th, tl = _two_sum(c, ph)
     v, e = _two_sum(tl, pl)
@@ -102,20 +98,22 @@ def _fma64(a, b, c):
     return th + v
 
 
-_MATH = {"log": math.log, "sin": math.sin, "cos": math.cos, "exp": math.exp}
+_MATH = {"log": math.log, "sin": math.sin, "cos": math.cos}
+_WIDE = np.finfo(np.longdouble).nmant >= 63  # without x87/quad long double, use math only
 
 
 def _libm(name, x):
-    """glibc's double ``name`` (log/sin/cos/exp), vectorised.  These are
-    correctly rounded except within ~0.02 ulp of a tie, so a long-double result
-    decides every element except those close to a tie, which go to glibc."""
+    """glibc's double log/sin/cos, vectorised.  glibc rounds them correctly
+    except very near a tie (measured: every miss lies >= 0.482 ulp from the
+    double), so a long-double result decides all elements but those within
+    0.03 ulp of a tie, which go to ``math`` (= glibc) one by one."""
     x = np.asarray(x, np.float64)
     with np.errstate(all="ignore"):
         wide = getattr(np, name)(x.astype(np.longdouble))
         out = wide.astype(np.float64)
         ulp = np.spacing(np.abs(out)).astype(np.longdouble)
         frac = np.abs((wide - out) / ulp).astype(np.float64)
-    unsure = ~(frac < 0.45) | ((out.view(np.int64) & 0xFFFFFFFFFFFFF) == 0)
+    unsure = ~(frac < 0.47) | ((out.view(np.int64) & 0xFFFFFFFFFFFFF) == 0) | (not _WIDE)
     if unsure.any():
         fn = _MATH[name]
         idx = np.flatnonzero(unsure)
@@ -124,14 +122,10 @@ def _libm(name, x):
 
 
 def _guard(fn, v):
-    """glibc returns -inf/nan/inf where Python's math raises."""
     try:
         return fn(v)
-    except OverflowError:
-        return math.inf
-    except ValueError:
-        at_pole = (fn is math.log and v == 0) or (fn is math.log1p and v == -1)
-        return -math.inf if at_pole else math.nan
+    except ValueError:  # where Python raises, glibc gives -inf at the pole, else nan
+        return -math.inf if v == (0.0 if fn is math.log else -1.0) else math.nan
 
 
 _LP = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
@@ -152,21 +146,20 @@ def _log1p(x):
     rare = (ax < 0x3E200000) | (flat <= -1.0) | ~np.isfinite(flat)
     # -0.2929 < x < 0.41422 uses f = x directly (k = 0)
     direct = (hx < 0x3FDA827A) & ((hx > 0) | (hx <= np.int32(-1076707645)))
-    xs = flat
     with np.errstate(all="ignore"):
-        u = 1.0 + xs
         big = hx >= 0x43400000
-        u = np.where(big, xs, u)
+        u = np.where(big, flat, 1.0 + flat)
         hu = (u.view(np.int64) >> 32) & 0xFFFFFFFF
         k = (hu >> 20) - 1023
-        c = np.where(big, 0.0, np.where(k > 0, 1.0 - (u - xs), xs - (u - 1.0)) / u)
+        # c corrects for the rounding of u = 1 + x
+        c = np.where(big, 0.0, np.where(k > 0, 1.0 - (u - flat), flat - (u - 1.0)) / u)
         hu = hu & 0x000FFFFF
         low = hu < 0x6A09E
         k = np.where(low, k, k + 1)
         top = np.where(low, hu | 0x3FF00000, hu | 0x3FE00000)
         f = ((u.view(np.int64) & 0xFFFFFFFF) | (top << 32)).view(np.float64) - 1.0
         hu = np.where(low, hu, (0x00100000 - hu) >> 2)
-        f = np.where(direct, xs, f)
+        f = np.where(direct, flat, f)
         rare |= ~direct & (hu == 0)
         fma = _fma64 if _GLIBC_FMA else (lambda a, b, c: a * b + c)
         hfsq = 0.5 * f * f
@@ -251,7 +244,8 @@ def _box_muller32(u, mean, std):
         sin, cos = np.sin(theta).astype(np.float32), np.cos(theta).astype(np.float32)
     if mean == 0 and std == 1:
         return np.concatenate([radius * cos, radius * sin], axis=1)
-    return np.concatenate([_fma32(radius * cos, std, mean), _fma32(radius * sin, std, mean)], axis=1)
+    return np.concatenate([_fma32(radius * cos, std, mean),
+                           _fma32(radius * sin, std, mean)], axis=1)
 
 
 def _box_muller64(u, mean, std):
@@ -272,20 +266,18 @@ def _to_bf16(x):
     return np.where(np.isnan(x), x, r)
 
 
+_FLOAT_KINDS = {np.dtype(np.float16): "f16", np.dtype(np.float32): "f32",
+                np.dtype(np.float64): "f64"}
+
+
 def _kind(dtype):
     if isinstance(dtype, str) and dtype.lower() in ("bfloat16", "bf16"):
         return "bf16"
     dt = np.dtype(dtype)
-    if dt == np.float16:
-        return "f16"
-    if dt == np.float32:
-        return "f32"
-    if dt == np.float64:
-        return "f64"
-    if dt == np.bool_:
-        return "bool"
-    if dt.kind in "iu":
-        return "int"
+    if dt in _FLOAT_KINDS:
+        return _FLOAT_KINDS[dt]
+    if dt == np.bool_ or dt.kind in "iu":
+        return "bool" if dt == np.bool_ else "int"
     raise TypeError(f"unsupported dtype {dtype!r}")
 
 
@@ -310,26 +302,19 @@ def _cast_int64(v, dtype):
 _DIGITS = {"f64": 53, "f32": 24, "f16": 11, "bf16": 8}
 
 
-def _nudge(bound, kind, step):
-    """torch's update_from (step=+1) / update_to (step=-1): if bound-step/+step
-    is not representable, move the bound to the neighbouring representable value."""
+def _nudge(bound, dtype, step):
+    """torch's update_from (step=+1) / update_to (step=-1): when bound + step is
+    not representable in dtype, move the bound past the rounding gap."""
     near = bound + step
     with np.errstate(over="ignore"):
-        cast = _cast_int64(np.array([near], np.int64), np.float64 if kind == "f64" else
-                           np.float32 if kind == "f32" else np.float16 if kind == "f16" else "bfloat16")
-    if not np.isfinite(cast[0]):
-        return bound
-    as_int = int(cast[0])
-    if (as_int < bound) if step > 0 else (as_int >= bound):
-        mag = abs(near).bit_length() - 1
-        return as_int + step * (1 << (mag - _DIGITS[kind] + 1))
+        cast = _cast_int64(np.array([near], np.int64), dtype)[0]
+    if np.isfinite(cast) and ((int(cast) < bound) if step > 0 else (int(cast) >= bound)):
+        return int(cast) + step * (1 << (abs(near).bit_length() - _DIGITS[_kind(dtype)]))
     return bound
 
 
 def _shape(shape):
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
 
 
 class Generator:
@@ -417,7 +402,8 @@ class Generator:
         return (self._raw64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
 
     def _lazy_u53(self):
-        """Uniform doubles for rejection samplers; ``done(k)`` commits exactly k."""
+        """Uniform doubles for rejection samplers: ``take()`` yields the next
+        one; ``done()`` rewinds and re-draws exactly the number taken."""
         saved, buf, used = self._bg.state, [], [0]
 
         def take():
@@ -437,18 +423,20 @@ class Generator:
     def uniform(self, shape, low=0.0, high=1.0, dtype=np.float32):
         shape = _shape(shape)
         n, kind = math.prod(shape), _kind(dtype)
+        if not low <= high:
+            raise ValueError(f"uniform_ expects from <= to, got from={low} > to={high}")
         fma = _TORCH_VEC
         if kind == "f64":
             lo, hi = float(low), float(high)
             x = self._u53(n)
             if (lo, hi) != (0.0, 1.0):
-                x = _fma64(x, hi - lo, lo) if fma else x * (hi - lo) + lo
+                x = _chunked(lambda v: _fma64(v, hi - lo, lo), x) if fma else x * (hi - lo) + lo
             to, frm = hi, lo
         else:
             lo, hi = _F(low), _F(high)
             x = self._u24(n)
             if (lo, hi) != (0, 1):
-                x = _fma32(x, hi - lo, lo) if fma else x * (hi - lo) + lo
+                x = _chunked(lambda v: _fma32(v, hi - lo, lo), x) if fma else x * (hi - lo) + lo
             x = _cast_float(x, kind)
             to, frm = _cast_float(hi, kind), _cast_float(lo, kind)
         # torch maps a value that rounded up onto `high` back to `low`
@@ -457,6 +445,8 @@ class Generator:
     def normal(self, shape, mean=0.0, std=1.0, dtype=np.float32):
         shape = _shape(shape)
         kind = _kind(dtype)
+        if np.any(np.asarray(std) < 0):
+            raise ValueError("normal expects std >= 0.0")
         if np.ndim(mean) == 0 and np.ndim(std) == 0:
             return self._normal(shape, float(mean), float(std), kind)
         # torch.normal(Tensor, ...) samples N(0, std) or N(0, 1), then applies
@@ -478,18 +468,14 @@ class Generator:
         n = math.prod(shape)
         if n < 16:
             return _cast_float(self._normal_scalar(n, mean, std), kind).reshape(shape)
-        if kind == "f64":
-            u, extra = self._u53(n), (self._u53(16) if n % 16 else None)
-            bm = _box_muller64
-        elif kind == "f32":
-            u, extra = self._u24(n), (self._u24(16) if n % 16 else None)
-            bm = _box_muller32
-        else:  # half/bfloat16 draw 16 floats per block, so no unused leftovers
-            u, extra = self._u24(n - n % 16), (self._u24(16) if n % 16 else None)
-            bm = _box_muller32
+        draw, bm = (self._u53, _box_muller64) if kind == "f64" else (self._u24, _box_muller32)
+        # float/double fill uniforms for all n first (the last n % 16 end up
+        # unused); half/bfloat16 draw 16 per full block, so they skip those.
+        u = draw(n if kind in ("f32", "f64") else n - n % 16)
+        extra = draw(16) if n % 16 else None
         full = n - n % 16
         out = np.empty(n, np.float64 if kind == "f64" else np.float32)
-        out[:full] = bm(u[:full].reshape(-1, 16), mean, std).ravel()
+        out[:full] = _chunked(lambda b: bm(b, mean, std), u[:full].reshape(-1, 16), 1024).ravel()
         if extra is not None:  # torch recomputes the last 16 from fresh uniforms
             out[n - 16:] = bm(extra.reshape(1, 16), mean, std).ravel()
         return _cast_float(out, kind).reshape(shape)
@@ -514,12 +500,12 @@ class Generator:
         shape = _shape(shape)
         low, high = int(low), int(high)
         if low >= high:
-            raise ValueError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+            raise ValueError(f"random_ expects 'from' < 'to', got from={low} >= to={high}")
         kind = _kind(dtype)
         if kind in _DIGITS:  # torch nudges bounds so the cast result stays in [from, to)
-            low, high = _nudge(low, kind, +1), _nudge(high, kind, -1)
+            low, high = _nudge(low, dtype, +1), _nudge(high, dtype, -1)
             if low >= high:
-                raise ValueError("random_ expects 'from' casted to dtype to be less than 'to' casted to dtype")
+                raise ValueError("random_ expects 'from' < 'to' after casting to dtype")
         rng = high - low
         n = math.prod(shape)
         # torch switches to 64-bit draws from range >= 2**28, not 2**32
@@ -531,21 +517,13 @@ class Generator:
         """Tensor.random_() without bounds: [0, 2**mantissa] for floats, [0, max] for ints."""
         shape = _shape(shape)
         n, kind = math.prod(shape), _kind(dtype)
-        if kind == "bool":
-            return (self._raw32(n) & np.uint64(1)).astype(np.bool_).reshape(shape)
-        if kind == "int":
-            dt = np.dtype(dtype)
-            if dt.kind == "u" and dt.itemsize > 1:
-                raise TypeError(f"random_() is not implemented for {dt} in torch")
-            if dt == np.int64:
-                return (self._raw64(n) % np.uint64(1 << 63)).astype(np.int64).reshape(shape)
-            mod = np.uint64(int(np.iinfo(dt).max) + 1)
-            return (self._raw32(n) % mod).astype(dt).reshape(shape)
-        if kind == "f64":
-            return (self._raw64(n) % np.uint64((1 << 53) + 1)).astype(np.float64).reshape(shape)
-        v = (self._raw32(n) % np.uint64((1 << _DIGITS[kind]) + 1)).astype(np.int64)
-        return _cast_int64(v, np.float32 if kind == "f32" else "bfloat16" if kind == "bf16"
-                           else np.float16).reshape(shape)
+        dt = np.dtype(np.float32 if kind == "bf16" else dtype)
+        if kind == "int" and dt.kind == "u" and dt.itemsize > 1:
+            raise TypeError(f"random_() is not implemented for {dt} in torch")
+        mod = (2 if kind == "bool" else (1 << _DIGITS[kind]) + 1 if kind in _DIGITS
+               else int(np.iinfo(dt).max) + 1)
+        raw = self._raw64(n) if dt in (np.float64, np.int64) else self._raw32(n)
+        return _cast_int64((raw % np.uint64(mod)).astype(np.int64), dtype).reshape(shape)
 
     def randperm(self, n, dtype=np.int64):
         n = int(n)
@@ -581,7 +559,7 @@ class Generator:
     def exponential(self, shape, lambd=1.0, dtype=np.float32):
         shape = _shape(shape)
         u = self._u53(math.prod(shape))
-        x = (-1.0 / float(lambd)) * _log1p(-u)
+        x = (-1.0 / float(lambd)) * _chunked(_log1p, -u)
         return _cast_float(x, _kind(dtype)).reshape(shape)
 
     def multinomial(self, probs, num_samples, replacement=False):
@@ -590,7 +568,7 @@ class Generator:
             raise ValueError("prob_dist must be 1 or 2 dim")
         num_samples = int(num_samples)
         if not replacement and num_samples > probs.shape[-1]:
-            raise ValueError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+            raise ValueError("cannot sample n_sample > prob_dist.size(-1) without replacement")
         if probs.dtype.kind != "f":
             raise TypeError("multinomial only supports floating-point dtypes for input")
         if not replacement or num_samples == 1:
@@ -617,16 +595,13 @@ class Generator:
         """torch.poisson: Hoermann's transformed rejection for rate >= 10, else
         multiplication of uniforms; inherently sequential per element."""
         rates = np.asarray(rates)
-        flat = rates.astype(np.float64).ravel().tolist()
         take, done = self._lazy_u53()
-        out = []
         try:
-            for lam in flat:
-                out.append(_poisson_one(lam, take))
+            out = [_poisson_one(lam, take) for lam in rates.astype(np.float64).ravel().tolist()]
         finally:
             done()
-        return np.array(out, np.float64).astype(rates.dtype if rates.dtype.kind == "f" else np.float32) \
-            .reshape(rates.shape)
+        dt = rates.dtype if rates.dtype.kind == "f" else np.float32
+        return np.array(out, np.float64).astype(dt).reshape(rates.shape)
 
 
 def _poisson_one(lam, take):
@@ -645,8 +620,9 @@ def _poisson_one(lam, take):
                 return k
             if k < 0 or (us < 0.013 and v > us):
                 continue
-            logv = math.log(v) if v > 0 else -math.inf
-            if logv + math.log(invalpha) - math.log(a / (us * us) + b) <= -lam + k * loglam - _lgamma(k + 1.0):
+            lhs = ((math.log(v) if v > 0 else -math.inf) + math.log(invalpha)
+                   - math.log(a / (us * us) + b))
+            if lhs <= -lam + k * loglam - _lgamma(k + 1.0):
                 return k
     if lam == 0:
         return 0
@@ -663,39 +639,31 @@ def _poisson_one(lam, take):
 
 def _apply_swaps(z, n):
     """Result of ``for i: swap(a[i], a[i + z[i]])`` on a = arange(n), without a
-    Python loop.  Position i is final after step i, and it receives whatever
-    sat at t = i + z[i] just before step i: the value some earlier step j
-    (the last one with target t) parked there, else t itself.  The value that
-    step j parks is what position j held before step j -- a chain through
-    earlier steps, resolved with pointer jumping."""
-    if n <= 1:
+    Python loop.  Position i is final after step i.  What it gets is whatever
+    sat at t = i + z[i] before step i: the value parked there by the latest
+    earlier step j with the same target, else t itself.  Step j parks the value
+    position j held before step j, which is in turn what some earlier step
+    parked at j (or j itself) -- a chain resolved by pointer jumping."""
+    eff = np.flatnonzero(z)  # z == 0 steps are no-ops
+    if eff.size == 0:
         return np.arange(n, dtype=np.int64)
-    i = np.arange(n - 1, dtype=np.int64)
-    t = i + z
+    t = eff + z[eff]
     order = np.argsort(t, kind="stable")  # by target, then by step
-    ts, js = t[order], i[order]
-    same = ts[1:] == ts[:-1]
-    prev = np.full(n - 1, -1, np.int64)  # last earlier step with the same target
-    prev[js[1:][same]] = js[:-1][same]
-    # parent[k]: last step j < k whose target is k (it filled position k)
-    parent = np.arange(n, dtype=np.int64)
-    last = np.searchsorted(ts, np.arange(n), side="right") - 1
-    ok = last >= 0
-    cand = np.where(ok, js[np.maximum(last, 0)], -1)
-    hit = ok & (ts[np.maximum(last, 0)] == np.arange(n))
-    self_hit = hit & (cand == np.arange(n))  # step k targeting itself does not count
-    back = np.maximum(last - 1, 0)
-    alt_ok = self_hit & (last >= 1) & (ts[back] == np.arange(n))
-    parent = np.where(hit & ~self_hit, cand, parent)
-    parent = np.where(alt_ok, js[back], parent)
-    while True:  # before-step value of k = root of its parent chain
-        nxt = parent[parent]
-        if np.array_equal(nxt, parent):
+    ts, js = t[order], eff[order]
+    before = np.arange(n, dtype=np.int64)  # -> value of position k before step k
+    last = np.r_[ts[1:] != ts[:-1], True]
+    before[ts[last]] = js[last]  # every step targeting k runs before step k
+    while True:
+        nxt = before[before]
+        if np.array_equal(nxt, before):
             break
-        parent = nxt
-    out = np.empty(n, np.int64)
-    out[:-1] = np.where(t == i, parent[:-1], np.where(prev >= 0, parent[np.maximum(prev, 0)], t))
-    out[-1] = parent[-1]
+        before = nxt
+    prev = np.full(n, -1, np.int64)  # latest earlier step with the same target
+    same = ts[1:] == ts[:-1]
+    prev[js[1:][same]] = js[:-1][same]
+    out = before.copy()  # right for no-op steps and the last position
+    p = prev[eff]
+    out[eff] = np.where(p >= 0, before[p], t)
     return out
 
 

@@ -741,6 +741,9 @@ def _(ctx, g):
 
 
 def to_dtype(t, dt):
+    if dt.category <= D._CATEGORY_INT:
+        # integer results are never differentiable: no node, like PyTorch
+        return _wrap(_to_fwd(None, t._data, dt))
     return _to(t, dt=dt)
 
 

@@ -440,7 +440,7 @@ def _make_slicing_view(name, fwd):
 
 
 def _select_fwd(ctx, a, dim, index):
-    return a[(slice(None),) * dim + (index,)]
+    return a[(slice(None),) * dim + (index, Ellipsis)]  # Ellipsis: a 0-d view, not a scalar
 
 
 _select = _make_slicing_view("SelectBackward0", _select_fwd)
@@ -626,7 +626,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def _unbind_fwd(ctx, a, dim):
-    return tuple(a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim]))
+    return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
 
 
 def _unbind_bwd(ctx, *grads):

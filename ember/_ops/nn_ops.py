@@ -1,0 +1,2 @@
+"""Neural-network ops (softmax, losses, norms, dropout, embedding, pad...)."""
+__all__ = []

@@ -1,0 +1,1 @@
+"""ember.linalg: norms, inverses, solves, decompositions."""

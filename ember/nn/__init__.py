@@ -1,0 +1,2 @@
+"""ember.nn: modules, layers, losses (being built)."""
+from . import functional  # noqa: F401
