@@ -39,6 +39,7 @@ from . import linalg
 from . import random
 from ._ops.random_ops import Generator, default_generator
 from . import nn
+from . import utils
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 cfloat, cdouble, uint, chalf = complex64, complex128, uint8, complex64

@@ -359,28 +359,62 @@ ByteTensor = _make_legacy("ByteTensor", D.uint8)
 BoolTensor = _make_legacy("BoolTensor", D.bool)
 
 
+_TO_SIGNATURES = (
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n")
+
+
+def _arg_type_name(a):
+    if isinstance(a, Tensor):
+        return "Tensor"
+    if isinstance(a, D.dtype):
+        return "torch.dtype"
+    if isinstance(a, _device_cls):
+        return "torch.device"
+    return type(a).__name__
+
+
+def _bad_to(args, kwargs):
+    got = ", ".join([_arg_type_name(a) for a in args] +
+                    [f"{k}={_arg_type_name(v)}" for k, v in kwargs.items()])
+    if kwargs and not args:
+        got += ", "
+    return TypeError(f"to() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n{_TO_SIGNATURES}")
+
+
+_PY_TYPES = (int, float, bool, complex)
+
+
 def _parse_to(self, *args, **kwargs):
-    dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() received an invalid combination of arguments - got "
-                        f"unexpected keyword {next(iter(kwargs))}")
-    for a in args:
+    """PyTorch's three ``to`` signatures -> (dtype or None, device or None, copy)."""
+    allowed = ("dtype", "device", "non_blocking", "copy", "memory_format")
+    if any(k not in allowed for k in kwargs):
+        raise _bad_to(args, kwargs)
+    dtype, device = kwargs.get("dtype"), kwargs.get("device")
+    flags = []
+    rest = list(args)
+    if rest:
+        a = rest.pop(0)
         if isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, D.dtype):
+            dtype, device = a.dtype, a._device
+        elif isinstance(a, D.dtype) or a in _PY_TYPES:
             dtype = a
-        elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
+        elif a is None or isinstance(a, (str, _device_cls)) or (
+                isinstance(a, int) and not isinstance(a, bool)):
             device = a
-        elif a is None:
-            continue
-        elif isinstance(a, bool):
-            continue
+            if rest and (isinstance(rest[0], D.dtype) or rest[0] is None):
+                dtype = rest.pop(0)
         else:
-            dtype = D.to_dtype(a)
+            raise _bad_to(args, kwargs)
+        if len(rest) > 2 or any(not isinstance(f, bool) for f in rest):
+            raise _bad_to(args, kwargs)
+        flags = rest
+    copy = kwargs.get("copy", flags[1] if len(flags) > 1 else False)
     if dtype is not None:
         dtype = D.to_dtype(dtype)
     return dtype, as_device(device), copy

@@ -1,6 +1,12 @@
 """ember.device: where a tensor lives ('cpu' now; 'cuda' reserved for the CuPy backend)."""
 
-_TYPES = ("cpu", "cuda", "meta", "mps")
+_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+          "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+          "privateuseone")
+
+
+def _invalid(text):
+    return RuntimeError(f"Invalid device string: '{text}'")
 
 
 class device:
@@ -10,23 +16,31 @@ class device:
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
-        if isinstance(type, int):
+        if isinstance(type, int) and not isinstance(type, bool):
             type, index = "cuda", type
-        if not isinstance(type, str):
-            raise TypeError(f"device() received an invalid combination of arguments")
+        if not isinstance(type, str) or not (index is None or isinstance(index, int)):
+            got = ", ".join(t.__name__ for t in (builtins_type(type), builtins_type(index))
+                            if t is not builtins_type(None))
+            raise TypeError(f"device() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n * (torch.device device)\n * "
+                            "(str type, int index = -1)\n")
+        text = type
         if ":" in type:
-            if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index "
-                                   f"was passed explicitly: {type}")
             type, idx = type.split(":", 1)
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
+                raise _invalid(text)
+            if index is not None:
+                raise RuntimeError("type (string) must not include an index because index "
+                                   f"was passed explicitly: {text}")
             index = int(idx)
         if type not in _TYPES:
+            if type.strip() != type or not type:
+                raise _invalid(text)
             raise RuntimeError(
-                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, "
-                "ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone "
-                f"device type at start of device string: {type}")
+                f"Expected one of {', '.join(_TYPES)} device type at start of device "
+                f"string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = type, index
 
     def __repr__(self):
@@ -38,9 +52,9 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
         return hash((self.type, self.index))
@@ -55,6 +69,7 @@ class device:
         return False
 
 
+builtins_type = type
 CPU = device("cpu")
 
 

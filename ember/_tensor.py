@@ -19,7 +19,23 @@ _BY_NP = D._BY_NP
 
 
 class Size(tuple):
-    """A shape: a tuple that prints as ``ember.Size([2, 3])``."""
+    """A shape: a tuple that prints as ``ember.Size([2, 3])``.
+
+    Internal code builds it with ``_size(shape)`` (no checks); ``Size(...)``
+    from user code checks its items as PyTorch does.
+    """
+
+    def __new__(cls, sizes=()):
+        items = []
+        for i, s in enumerate(sizes):
+            if type(s) is not int:
+                try:
+                    s = s.__index__()
+                except (AttributeError, TypeError):
+                    raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is "
+                                    f"'{type(s).__name__}')") from None
+            items.append(s)
+        return tuple.__new__(cls, items)
 
     def __repr__(self):
         return f"ember.Size({list(self)})"
@@ -34,13 +50,30 @@ class Size(tuple):
 
     def __getitem__(self, i):
         r = tuple.__getitem__(self, i)
-        return Size(r) if isinstance(i, slice) else r
+        return _size(r) if isinstance(i, slice) else r
 
     def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            "torch.Size")
+        return _size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return _size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def __reduce__(self):
         return (Size, (tuple(self),))
+
+
+def _size(shape):
+    return tuple.__new__(Size, shape)
 
 
 def _wrap(arr):
@@ -102,18 +135,22 @@ class Tensor:
     def requires_grad(self, value):
         if not isinstance(value, bool):
             raise TypeError("requires_grad must be a bool")
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype "
+                                       "can require gradients")
+
+    def _set_requires_grad(self, value, message):
         if self.grad_fn is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to "
                 "use a computed variable in a subgraph that doesn't require differentiation "
                 "use var_no_grad = var.detach().")
         if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError(message)
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        self._set_requires_grad(bool(requires_grad), "only Tensors of floating point dtype "
+                                                     "can require gradients")
         return self
 
     @property
@@ -122,11 +159,11 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return tuple.__new__(Size, self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
+            return tuple.__new__(Size, self._data.shape)
         return self._data.shape[_errors.wrap_dim(dim, self._data.ndim)]
 
     def dim(self):
@@ -186,8 +223,13 @@ class Tensor:
         return self.dtype.is_signed
 
     def stride(self, dim=None):
-        its = self._data.itemsize
-        st = tuple(s // its for s in self._data.strides)
+        arr = self._data
+        if arr.size == 0:
+            # NumPy zeroes the strides of empty arrays; PyTorch keeps contiguous ones.
+            st = _contiguous_strides(arr.shape)
+        else:
+            its = arr.itemsize
+            st = tuple(s // its for s in arr.strides)
         if dim is None:
             return st
         return st[_errors.wrap_dim(dim, self._data.ndim)]
@@ -199,10 +241,11 @@ class Tensor:
         return s
 
     def storage_offset(self):
-        if self._data.size == 0:
+        st = self._storage()
+        if not st._buf.size:
             return 0
-        base = self._storage().data_ptr()
-        return (self._data.__array_interface__["data"][0] - base) // self._data.itemsize
+        off = self._data.__array_interface__["data"][0] - st.data_ptr()
+        return off // self._data.itemsize if off > 0 else 0
 
     def untyped_storage(self):
         return self._storage()
@@ -301,7 +344,9 @@ class Tensor:
             return self._data.astype(np.float32).tolist()
         return self._data.tolist()
 
-    def numpy(self, force=False):
+    def numpy(self, *, force=False):
+        if self.dtype is D.bfloat16:
+            raise TypeError("Got unsupported ScalarType BFloat16")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -329,7 +374,7 @@ class Tensor:
 
     def _scalar(self, kind):
         if self._data.size != 1:
-            raise RuntimeError(f"only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(-1)[0]
 
     def __index__(self):
@@ -353,7 +398,7 @@ class Tensor:
 
     def __contains__(self, element):
         if isinstance(element, (Tensor, int, float, bool)):
-            return bool((self == element).any())
+            return bool((self == element)._data.any())
         raise RuntimeError(
             f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
             f"{type(element)}.")
@@ -390,19 +435,27 @@ class Tensor:
             from . import cuda
             cuda._lazy_init()
         if dtype is None or dtype is self.dtype:
-            return self.clone() if copy else self
+            return _convert(self, self.dtype) if copy else self
         return _convert(self, dtype)
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype is None:
             return "torch." + _errors._TYPE_NAMES[self.dtype.name]
-        if isinstance(dtype, str) and dtype.endswith("Tensor"):
-            name = dtype.rsplit(".", 1)[-1]
-            for k, v in _errors._TYPE_NAMES.items():
-                if v == name:
-                    dtype = D._BY_NAME[k]
-                    break
-        return self.to(D.to_dtype(dtype))
+        if isinstance(dtype, type) and issubclass(dtype, Tensor):
+            dtype = "torch." + dtype.__name__
+        if isinstance(dtype, str):
+            name = dtype
+            if name.startswith("torch.cuda."):
+                from . import cuda
+                cuda._lazy_init()
+            short = name.rsplit(".", 1)[-1]
+            found = [k for k, v in _errors._TYPE_NAMES.items() if v == short]
+            if not found or not name.startswith(("torch.", "ember.")):
+                raise ValueError(f"invalid type: '{name}'")
+            dtype = D._BY_NAME[found[0]]
+        elif not isinstance(dtype, D.dtype):
+            raise ValueError(f"invalid type: '{getattr(dtype, '__name__', dtype)}'")
+        return self if dtype is self.dtype else _convert(self, dtype)
 
     def type_as(self, other):
         return self.to(other.dtype)

@@ -1,9 +1,22 @@
-"""Small helpers shared by the op modules: promotion, scalars, installing methods."""
+"""Small helpers shared by the op modules: promotion, operands, casts, layouts, errors."""
 from .. import _dtype as D
 from .._backend import np
 from .._tensor import Tensor, _wrap
 
 _PROMOTE = D._PROMOTE
+_ndarray = np.ndarray
+_F32 = np.dtype(np.float32)
+# Reduced-precision floats: PyTorch computes them in float32 and rounds once.
+HALF = frozenset((D.float16.np, D.bfloat16.np))
+
+TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+              "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+              "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def not_implemented(kernel, dt):
+    """PyTorch's error for a kernel that has no loop for ``dt``."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{TYPE_NAMES[dt.name]}\'')
 
 
 def result_dtype(a, b):
@@ -18,16 +31,179 @@ def result_dtype(a, b):
     return D.result_type(a, b)
 
 
-def cast_arg(x, dt):
-    """An operand as an array/scalar of dtype ``dt`` (Tensors unwrapped)."""
+def cast_array(a, npdt):
+    """``a.astype(npdt)`` with PyTorch's CPU conversion rules.
+
+    Floats go to integers through int32 (int64 for int64) with out-of-range and
+    NaN values becoming the minimum integer, then wrap to narrower types; this is
+    what PyTorch's CPU cast produces, and NumPy leaves it platform dependent.
+    """
+    if a.dtype == npdt:
+        return a
+    kind = a.dtype.kind
+    if npdt.kind in "iu" and kind not in "biu":
+        if kind == "c":
+            a = a.real
+        if a.dtype in HALF:
+            a = a.astype(_F32)
+        wide = np.int64 if npdt == np.int64 else np.int32
+        lim = 2.0 ** (63 if wide is np.int64 else 31)
+        with np.errstate(invalid="ignore"):
+            r = a.astype(wide)
+        bad = ~(np.abs(a) < lim)
+        if bad.any():
+            r[bad] = np.iinfo(wide).min
+        return r if r.dtype == npdt else r.astype(npdt)
+    if kind == "c" and npdt.kind not in "cb":
+        a = a.real
+    return a.astype(npdt)
+
+
+def wrap_int(x, npdt):
+    """A Python int as a scalar of integer type ``npdt``, wrapping like PyTorch."""
+    try:
+        return npdt.type(x)
+    except OverflowError:
+        if not -2 ** 63 <= x < 2 ** 64:
+            raise OverflowError("int too big to convert") from None
+        return np.array(x % 2 ** 64, np.uint64).astype(npdt)[()]
+
+
+def operand(x, dt):
+    """An operand (Tensor or Python scalar) as an array/scalar of dtype ``dt``."""
     if isinstance(x, Tensor):
-        arr = x._data
-        return arr if arr.dtype == dt.np else arr.astype(dt.np)
-    if type(x) is int and dt.category == D._CATEGORY_INT and dt is not D.int64:
-        return np.asarray(x).astype(dt.np)  # wraps around like PyTorch, no OverflowError
-    if dt.is_floating_point or dt.is_complex:
-        return dt.np.type(x)
-    return np.asarray(x, dtype=dt.np)
+        a = x._data
+        return a if a.dtype == dt.np else cast_array(a, dt.np)
+    t = type(x)
+    if t is not int and t is not float and t is not bool and t is not complex:
+        if isinstance(x, np.generic) or isinstance(x, Tensor):
+            x = x.item()
+        elif isinstance(x, bool):
+            x = bool(x)
+        elif isinstance(x, int):
+            x = int(x)
+        elif isinstance(x, float):
+            x = float(x)
+        elif isinstance(x, complex):
+            x = complex(x)
+        else:
+            raise TypeError(f"unsupported operand type {t.__name__}")
+    npdt = dt.np
+    kind = npdt.kind
+    if kind == "f" or kind == "c":
+        return x  # a weak Python scalar: NumPy keeps the array's float type
+    if kind in "iu":
+        if type(x) is int or type(x) is bool:
+            return wrap_int(x, npdt)
+        return cast_array(np.array(x), npdt)[()]
+    if kind == "b":
+        return bool(x)
+    return npdt.type(x)
+
+
+cast_arg = operand  # older name, still used by other op modules
+
+
+def opmath(x, dt):
+    """An operand brought to ``dt`` and then to its compute type (float32 for halves)."""
+    if dt.np in HALF:
+        if isinstance(x, Tensor):
+            return cast_array(x._data, dt.np).astype(_F32)
+        return np.array(x, dtype=dt.np).astype(_F32)
+    return operand(x, dt)
+
+
+def scalar_opmath(x, dt):
+    """A scalar operand as PyTorch's kernels read it: halves see it in float32 unrounded."""
+    if dt.np in HALF:
+        if isinstance(x, Tensor):
+            return x._data.astype(_F32)
+        return np.float32(x)
+    return operand(x, dt)
+
+
+def finish(r, dt):
+    """A computed array in the result dtype ``dt`` (halves were computed in float32)."""
+    if type(r) is not _ndarray:
+        r = np.asarray(r)
+    return r if r.dtype == dt.np else cast_array(r, dt.np)
+
+
+def torch_layout(shape, arrays):
+    """The permutation PyTorch's TensorIterator gives an output (fastest dim first)."""
+    nd = len(shape)
+    strides = []
+    for a in arrays:
+        if type(a) is not _ndarray or a.ndim == 0:
+            continue
+        lead = nd - a.ndim
+        strides.append([0] * lead + [0 if n == 1 and shape[lead + i] != 1 else s
+                                     for i, (n, s) in enumerate(zip(a.shape, a.strides))])
+    perm = list(range(nd - 1, -1, -1))
+
+    def should_swap(d0, d1):
+        for st in strides:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, nd):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def empty_in_layout(shape, dtype, perm):
+    """An uninitialised array of ``shape`` whose memory order follows ``perm``."""
+    order = perm[::-1]
+    arr = np.empty([shape[d] for d in order], dtype)
+    inv = [0] * len(order)
+    for i, d in enumerate(order):
+        inv[d] = i
+    return arr.transpose(inv)
+
+
+def fix_layout(r, arrays):
+    """``r`` laid out in memory as PyTorch lays out an elementwise result of ``arrays``.
+
+    NumPy and PyTorch agree whenever every input is C-contiguous, which is the
+    hot path; otherwise the result is copied into PyTorch's layout if needed.
+    """
+    for a in arrays:
+        if type(a) is _ndarray and not a.flags.c_contiguous:
+            break
+    else:
+        return r
+    if type(r) is not _ndarray or r.ndim < 2:
+        return r
+    perm = torch_layout(r.shape, arrays)
+    its = r.itemsize
+    want, acc = [0] * r.ndim, its
+    for d in perm:
+        want[d] = acc
+        acc *= max(r.shape[d], 1)
+    if tuple(want) == r.strides or r.size <= 1:
+        return r
+    out = empty_in_layout(r.shape, r.dtype, perm)
+    out[...] = r
+    return out
+
+
+def float_dtype_for(t):
+    """The dtype a floating op returns for input dtype (ints/bools -> default float)."""
+    d = t.dtype
+    return d if (d.is_floating_point or d.is_complex) else D.get_default_dtype()
 
 
 def as_tensor_arg(x, like=None):
@@ -35,12 +211,6 @@ def as_tensor_arg(x, like=None):
         return x
     from .._creation import tensor
     return tensor(x, dtype=like.dtype if like is not None else None)
-
-
-def float_dtype_for(t):
-    """The dtype a floating op returns for input dtype (ints/bools -> default float)."""
-    d = t.dtype
-    return d if (d.is_floating_point or d.is_complex) else D.get_default_dtype()
 
 
 def install(names_to_fns):
@@ -63,5 +233,7 @@ def canonical_dims(dim, ndim):
     return tuple(sorted(dims))
 
 
-__all__ = ["result_dtype", "cast_arg", "as_tensor_arg", "float_dtype_for", "install",
-           "canonical_dims", "Tensor", "_wrap", "np", "D"]
+__all__ = ["result_dtype", "cast_arg", "operand", "opmath", "scalar_opmath", "finish",
+           "cast_array", "wrap_int", "fix_layout", "torch_layout", "empty_in_layout",
+           "as_tensor_arg", "float_dtype_for", "install", "canonical_dims", "not_implemented",
+           "TYPE_NAMES", "HALF", "Tensor", "_wrap", "np", "D"]

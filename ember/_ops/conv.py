@@ -1,2 +1,553 @@
-"""Convolution and pooling lowered onto matrix products (im2col)."""
-__all__ = []
+"""Convolution lowered onto matrix products (im2col), plus F.unfold / F.fold.
+
+Layout: the im2col matrix is built channels-last, one row per output pixel,
+``(groups, N*out_pixels, kernel_positions*C_per_group)``, from a zero-padded
+channels-last copy of the input.  A row's inner part is a run of ``k*C``
+contiguous input values, so the gather copies long runs, and the GEMMs are
+"tall and skinny" (many pixel rows, few channels), the shape OpenBLAS runs
+fastest.  Transposes back to NCHW cost one pass over the (much smaller) output.
+
+Backward (raw arrays, once differentiable like a custom kernel):
+  weight grad = cols^T @ grad_out            (cols kept from forward if small)
+  input grad  = for stride 1: a convolution of the padded grad_out with the
+                flipped kernel (another im2col + GEMM, no scatter at all);
+                otherwise col2im: one strided add per kernel offset.
+"""
+import itertools
+import warnings
+
+from .. import _errors
+from ..autograd.op import Op
+from ._util import D, Tensor, _wrap, np
+
+_as_strided = np.lib.stride_tricks.as_strided
+_KEEP_COLS_BYTES = 256 << 20  # above this, backward rebuilds im2col instead of holding it
+
+
+# --- argument parsing ----------------------------------------------------------------
+
+def _ntuple(v, n, name="stride"):
+    if isinstance(v, Tensor):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        v = tuple(int(e) for e in v)
+        if len(v) == 1 and n > 1:
+            return v * n
+        return v
+    return (int(v),) * n
+
+
+def _names(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _low_precision(dt):
+    return dt is D.float16 or dt is D.bfloat16
+
+
+def _compute_dtype(arr):
+    """Half types are computed in float32 (NumPy has no fast half GEMM)."""
+    return np.float32 if arr.dtype.itemsize == 2 and arr.dtype.kind in "fV" else arr.dtype
+
+
+# C++ scalar names, as PyTorch's messages print them
+_TORCH_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
+               "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+               "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+               "bool": "bool", "complex64": "c10::complex<float>",
+               "complex128": "c10::complex<double>"}
+
+
+def _tname(dt):
+    return _errors._TYPE_NAMES[dt.name][:-6]
+
+
+# --- im2col / col2im on channels-last arrays -----------------------------------------
+
+def _pad_channels_last(x, pads, G=1):
+    """NC* array -> zero-padded channels-last copy (N, *spatial_padded, C)."""
+    N, C = x.shape[:2]
+    sp = x.shape[2:]
+    full = np.zeros((N,) + tuple(s + lo + hi for s, (lo, hi) in zip(sp, pads)) + (C,),
+                    _compute_dtype(x))
+    inner = (slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sp, pads))
+    full[inner] = np.moveaxis(x, 1, -1)
+    return full
+
+
+def _im2col(xcl, G, k, s, d, out_sp):
+    """(N, *Sp, C) channels-last -> contiguous (G, N*P, K*C/G) patches."""
+    N, C = xcl.shape[0], xcl.shape[-1]
+    Cg = C // G
+    st = xcl.strides
+    nd = len(k)
+    shape = (G, N) + tuple(out_sp) + tuple(k) + (Cg,)
+    strides = ((Cg * st[-1], st[0]) + tuple(st[1 + i] * s[i] for i in range(nd))
+               + tuple(st[1 + i] * d[i] for i in range(nd)) + (st[-1],))
+    P = int(np.prod(out_sp))
+    K = int(np.prod(k))
+    return np.ascontiguousarray(_as_strided(xcl, shape, strides, writeable=False)).reshape(
+        G, N * P, K * Cg)
+
+
+def _col2im(cols, dest, k, s, d, out_sp):
+    """Add (G, N, *out, *k, Cg) patch values into channels-last ``dest`` (N, *Sp, C)."""
+    G = cols.shape[0]
+    N = dest.shape[0]
+    nd = len(k)
+    Cg = cols.shape[-1]
+    dest5 = dest.reshape(dest.shape[:-1] + (G, Cg))
+    cols = np.moveaxis(cols, 0, -2)  # (N, *out, *k, G, Cg)
+    for off in itertools.product(*(range(kk) for kk in k)):
+        idx = (slice(None),) + tuple(
+            slice(off[i] * d[i], off[i] * d[i] + s[i] * (out_sp[i] - 1) + 1, s[i])
+            for i in range(nd))
+        dest5[idx] += cols[(slice(None),) * (1 + nd) + off]
+    return dest
+
+
+def _cl_to_nchw(out, N, sp, bias=None, dtype=None):
+    """(G, N*P, Og) -> contiguous (N, G*Og, *sp), adding bias on the way."""
+    G, _, Og = out.shape
+    P = int(np.prod(sp))
+    v = out.reshape(G, N, P, Og).transpose(1, 0, 3, 2)
+    res = np.empty((N, G, Og, P), dtype or out.dtype)
+    if bias is not None:
+        np.add(v, bias.reshape(G, Og, 1).astype(out.dtype, copy=False), out=res,
+               casting="unsafe")
+    else:
+        np.copyto(res, v, casting="unsafe")
+    return res.reshape((N, G * Og) + tuple(sp))
+
+
+def _nchw_to_cl(g, G):
+    """(N, O, *sp) -> contiguous (G, N*P, O/G)."""
+    N, O = g.shape[:2]
+    P = int(np.prod(g.shape[2:]))
+    v = g.reshape(N, G, O // G, P).transpose(1, 0, 3, 2)
+    return np.ascontiguousarray(v, dtype=_compute_dtype(g)).reshape(G, N * P, O // G)
+
+
+def _w_rows(w, G):
+    """Weight (O, Cg, *k) -> (G, K*Cg, O/G): the GEMM's right operand."""
+    O, Cg = w.shape[:2]
+    nd = w.ndim - 2
+    wg = w.reshape((G, O // G, Cg) + w.shape[2:])
+    perm = (0,) + tuple(range(3, 3 + nd)) + (2, 1)
+    return np.ascontiguousarray(wg.transpose(perm), dtype=_compute_dtype(w)).reshape(
+        G, -1, O // G)
+
+
+def _rows_to_w(m, w_shape, G):
+    """Inverse of ``_w_rows``: (G, K*Cg, Og) -> (O, Cg, *k)."""
+    O, Cg = w_shape[:2]
+    k = w_shape[2:]
+    nd = len(k)
+    m = m.reshape((G,) + tuple(k) + (Cg, O // G))
+    perm = (0, nd + 2, nd + 1) + tuple(range(1, nd + 1))
+    return m.transpose(perm).reshape(w_shape)
+
+
+# --- convolution ---------------------------------------------------------------------
+
+def _out_size(sp, pads, k, s, d):
+    return tuple((sp[i] + pads[i][0] + pads[i][1] - d[i] * (k[i] - 1) - 1) // s[i] + 1
+                 for i in range(len(sp)))
+
+
+def _conv_fwd(ctx, x, w, b, stride, pads, dilation, groups):
+    G = groups
+    N = x.shape[0]
+    k = w.shape[2:]
+    out_sp = _out_size(x.shape[2:], pads, k, stride, dilation)
+    xcl = _pad_channels_last(x, pads)
+    cols = _im2col(xcl, G, k, stride, dilation, out_sp)
+    out = np.matmul(cols, _w_rows(w, G))
+    if ctx is not None:
+        ctx.out_sp = out_sp
+        ctx.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
+    return _cl_to_nchw(out, N, out_sp, b, x.dtype)
+
+
+_conv = Op("ConvolutionBackward0", _conv_fwd, saves=(0, 1), raw_backward=True)
+
+
+@_conv.backward
+def _(ctx, g):
+    x, w, b = (a._data if isinstance(a, Tensor) else None for a in ctx.inputs)
+    kw = ctx.kw
+    s, pads, d, G = kw["stride"], kw["pads"], kw["dilation"], kw["groups"]
+    need = ctx.needs_input_grad
+    k = w.shape[2:]
+    nd = len(k)
+    N = x.shape[0]
+    out_sp = ctx.out_sp
+    gcl = _nchw_to_cl(g, G)  # (G, N*P, Og)
+    gx = gw = gb = None
+    if need[1]:
+        cols = ctx.cols
+        if cols is None:
+            cols = _im2col(_pad_channels_last(x, pads), G, k, s, d, out_sp)
+        gw = _rows_to_w(np.matmul(cols.transpose(0, 2, 1), gcl), w.shape, G)
+        gw = gw.astype(w.dtype, copy=False)
+    ctx.cols = None
+    if need[2]:
+        gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=_compute_dtype(g))
+    if need[0]:
+        gx = _conv_input_grad(g, gcl, w, x.shape, s, pads, d, G, out_sp)
+    return gx, gw, gb
+
+
+def _conv_input_grad(g, gcl, w, x_shape, s, pads, d, G, out_sp):
+    """d(conv)/d(input): the transposed convolution of ``g`` with ``w``."""
+    N, C = x_shape[:2]
+    sp = x_shape[2:]
+    k = w.shape[2:]
+    nd = len(k)
+    O, Cg = w.shape[:2]
+    if all(v == 1 for v in s):
+        # stride 1: a plain convolution of the padded grad with the flipped kernel
+        gpads = [(d[i] * (k[i] - 1) - pads[i][0], d[i] * (k[i] - 1) - pads[i][1])
+                 for i in range(nd)]
+        gsrc = g
+        if any(lo < 0 or hi < 0 for lo, hi in gpads):
+            crop = (slice(None), slice(None)) + tuple(
+                slice(max(-lo, 0), g.shape[2 + i] - max(-hi, 0))
+                for i, (lo, hi) in enumerate(gpads))
+            gsrc = g[crop]
+            gpads = [(max(lo, 0), max(hi, 0)) for lo, hi in gpads]
+        gcols = _im2col(_pad_channels_last(gsrc, gpads), G, k, s, d, sp)
+        wf = w.reshape((G, O // G, Cg) + tuple(k))[(slice(None),) * 3 + (slice(None, None, -1),) * nd]
+        wf = np.ascontiguousarray(wf.transpose((0,) + tuple(range(3, 3 + nd)) + (1, 2)),
+                                  dtype=_compute_dtype(w)).reshape(G, -1, Cg)
+        return _cl_to_nchw(np.matmul(gcols, wf), N, sp, None, g.dtype)
+    wt = _w_rows(w, G).transpose(0, 2, 1)  # (G, Og, K*Cg)
+    pcols = np.matmul(gcl, wt).reshape((G, N) + tuple(out_sp) + tuple(k) + (Cg,))
+    padded = tuple(sp[i] + pads[i][0] + pads[i][1] for i in range(nd))
+    dest = np.zeros((N,) + padded + (C,), pcols.dtype)
+    _col2im(pcols, dest, k, s, d, out_sp)
+    inner = (slice(None),) + tuple(slice(lo, lo + sp[i]) for i, (lo, _) in enumerate(pads))
+    return np.ascontiguousarray(np.moveaxis(dest[inner], -1, 1), dtype=g.dtype)
+
+
+def _check_conv(name, nd, input, weight, bias, stride, padding, dilation, groups,
+                transposed=False):
+    """PyTorch's argument checks for conv{nd}d / conv_transpose{nd}d, in its order."""
+    for nm, v in (("stride", stride), ("padding", padding), ("dilation", dilation)):
+        if v is not None and len(v) != nd:
+            raise RuntimeError(f"expected {nm} to be a single integer value or a list of {nd} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{nm}={list(v)}")
+    if padding is not None and any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(v <= 0 for v in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v <= 0 for v in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if weight.dim() != input.dim():
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
+                           f"dimensional weight {_names(weight.shape)}, but got "
+                           f"{input.dim()}-dimensional input of size {_names(input.shape)} "
+                           "instead")
+    ws, xs = weight.shape, input.shape
+    if not transposed and ws[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size [{_names(ws)}] "
+                           "instead")
+    expect_c = ws[0] if transposed else ws[1] * groups
+    if xs[1] != expect_c:
+        lead = f"transposed=1, weight" if transposed else f"groups={groups}, weight"
+        raise RuntimeError(f"Given {lead} of size {_names(ws)}, expected input{_names(xs)} "
+                           f"to have {expect_c} channels, but got {xs[1]} channels instead")
+    out_c = ws[1] * groups if transposed else ws[0]
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_c):
+        lead = "transposed=1, weight" if transposed else "weight"
+        raise RuntimeError(f"Given {lead} of size {_names(ws)}, expected bias to be "
+                           f"1-dimensional with {out_c} elements, but got bias of size "
+                           f"{_names(bias.shape)} instead")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"expected scalar type {_tname(input.dtype)} but found "
+                           f"{_tname(weight.dtype)}")
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_TORCH_TYPE[input.dtype.name]}) and bias type "
+                           f"({_TORCH_TYPE[bias.dtype.name]}) should be the same")
+    if input.dtype is D.bool or input.dtype.is_complex:
+        raise NotImplementedError(f"\"slow_conv{nd}d_cpu\" not implemented for "
+                                  f"'{_tname(input.dtype)}'")
+
+
+def _batched(name, nd, input):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {_names(input.shape)}")
+    unbatched = input.dim() == nd + 1
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def _conv_nd(nd, input, weight, bias, stride, padding, dilation, groups):
+    name = f"conv{nd}d"
+    input, unbatched = _batched(name, nd, input)
+    stride = _ntuple(stride, nd)
+    dilation = _ntuple(dilation, nd)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        _check_conv(name, nd, input, weight, bias, stride, None, dilation, groups)
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        else:
+            if any(v != 1 for v in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            k = weight.shape[2:]
+            total = [dilation[i] * (k[i] - 1) for i in range(nd)]
+            if any(t % 2 for t in total):
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation "
+                              "may require a zero-padded copy of the input be created")
+            pads = tuple((t // 2, t - t // 2) for t in total)
+    else:
+        padding = _ntuple(padding, nd, "padding")
+        _check_conv(name, nd, input, weight, bias, stride, padding, dilation, groups)
+        pads = tuple((p, p) for p in padding)
+    sp = input.shape[2:]
+    k = weight.shape[2:]
+    padded = [sp[i] + pads[i][0] + pads[i][1] for i in range(nd)]
+    if any(padded[i] < dilation[i] * (k[i] - 1) + 1 for i in range(nd)):
+        raise RuntimeError(
+            "Calculated padded input size per channel: (" + " x ".join(map(str, padded))
+            + "). Kernel size: (" + " x ".join(str(dilation[i] * (k[i] - 1) + 1)
+                                             for i in range(nd))
+            + "). Kernel size can't be greater than actual input size")
+    out = _conv(input, weight, bias, stride=stride, pads=pads, dilation=dilation,
+                groups=groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+# --- transposed convolution ------------------------------------------------------------
+
+def _convt_fwd(ctx, x, w, b, stride, padding, output_padding, dilation, groups):
+    G = groups
+    N, Cin = x.shape[:2]
+    sp = x.shape[2:]
+    k = w.shape[2:]
+    nd = len(k)
+    Cgo = w.shape[1]
+    s, d, p, op = stride, dilation, padding, output_padding
+    out_sp = tuple((sp[i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1
+                   for i in range(nd))
+    xcl = _nchw_to_cl(x, G)  # (G, N*Pin, Cg_in)
+    wr = w.reshape((G, Cin // G, Cgo) + tuple(k))
+    wr = np.ascontiguousarray(wr.transpose((0, 1) + tuple(range(3, 3 + nd)) + (2,)),
+                              dtype=_compute_dtype(w)).reshape(G, Cin // G, -1)
+    pcols = np.matmul(xcl, wr).reshape((G, N) + tuple(sp) + tuple(k) + (Cgo,))
+    full = tuple(out_sp[i] + 2 * p[i] for i in range(nd))
+    dest = np.zeros((N,) + full + (G * Cgo,), pcols.dtype)
+    _col2im(pcols, dest, k, s, d, sp)
+    inner = dest[(slice(None),) + tuple(slice(p[i], p[i] + out_sp[i]) for i in range(nd))]
+    res = np.empty((N, G * Cgo) + out_sp, x.dtype)
+    src = np.moveaxis(inner, -1, 1)
+    if b is not None:
+        np.add(src, b.reshape((-1,) + (1,) * nd).astype(src.dtype, copy=False), out=res,
+               casting="unsafe")
+    else:
+        np.copyto(res, src, casting="unsafe")
+    return res
+
+
+_convt = Op("ConvolutionBackward0", _convt_fwd, saves=(0, 1), raw_backward=True)
+
+
+@_convt.backward
+def _(ctx, g):
+    x, w, b = (a._data if isinstance(a, Tensor) else None for a in ctx.inputs)
+    kw = ctx.kw
+    s, p, d, G = kw["stride"], kw["padding"], kw["dilation"], kw["groups"]
+    need = ctx.needs_input_grad
+    N, Cin = x.shape[:2]
+    sp = x.shape[2:]
+    k = w.shape[2:]
+    nd = len(k)
+    Cgo = w.shape[1]
+    # gradient wrt the input is the forward convolution of g, cut to the input's size
+    gcols = _im2col(_pad_channels_last(g, [(v, v) for v in p]), G, k, s, d, sp)
+    gx = gw = gb = None
+    if need[0]:
+        wc = w.reshape((G, Cin // G, Cgo) + tuple(k))
+        wc = np.ascontiguousarray(wc.transpose((0,) + tuple(range(3, 3 + nd)) + (2, 1)),
+                                  dtype=_compute_dtype(w)).reshape(G, -1, Cin // G)
+        gx = _cl_to_nchw(np.matmul(gcols, wc), N, sp, None, x.dtype)
+    if need[1]:
+        xcl = _nchw_to_cl(x, G)
+        m = np.matmul(xcl.transpose(0, 2, 1), gcols)  # (G, Cg_in, K*Cgo)
+        m = m.reshape((G, Cin // G) + tuple(k) + (Cgo,))
+        gw = np.moveaxis(m, -1, 2).reshape(w.shape).astype(w.dtype, copy=False)
+    if need[2]:
+        gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=_compute_dtype(g))
+    return gx, gw, gb
+
+
+def _conv_transpose_nd(nd, input, weight, bias, stride, padding, output_padding, groups,
+                       dilation):
+    name = f"conv_transpose{nd}d"
+    input, unbatched = _batched(name, nd, input)
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    stride, padding = _ntuple(stride, nd), _ntuple(padding, nd, "padding")
+    dilation, output_padding = _ntuple(dilation, nd), _ntuple(output_padding, nd)
+    _check_conv(name, nd, input, weight, bias, stride, padding, dilation, groups,
+                transposed=True)
+    if any(not (op < s or op < d) for op, s, d in zip(output_padding, stride, dilation)):
+        dims = ["height", "width"] if nd == 2 else (["depth", "height", "width"] if nd == 3
+                                                     else ["width"])
+        parts = " ".join(f"output_padding_{n}: {v}" for n, v in zip(dims, output_padding))
+        parts += " " + " ".join(f"stride_{n}: {v}" for n, v in zip(dims, stride))
+        parts += " " + " ".join(f"dilation_{n}: {v}" for n, v in zip(dims, dilation))
+        raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                           f"but got {parts}")
+    sp = input.shape[2:]
+    k = weight.shape[2:]
+    out_sp = [(sp[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (k[i] - 1)
+              + output_padding[i] + 1 for i in range(nd)]
+    if any(o <= 0 for o in out_sp):
+        raise RuntimeError("Given input size per channel: (" + " x ".join(map(str, sp))
+                           + "). Calculated output size per channel: ("
+                           + " x ".join(map(str, out_sp)) + "). Output size is too small")
+    out = _convt(input, weight, bias, stride=stride, padding=padding,
+                 output_padding=output_padding, dilation=dilation, groups=groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transpose_nd(1, input, weight, bias, stride, padding, output_padding,
+                              groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transpose_nd(2, input, weight, bias, stride, padding, output_padding,
+                              groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transpose_nd(3, input, weight, bias, stride, padding, output_padding,
+                              groups, dilation)
+
+
+# --- F.unfold (im2col) and F.fold (col2im), NCHW as PyTorch returns them ---------------
+
+def _unfold_fwd(ctx, x, k, d, p, s):
+    N, C, H, W = x.shape
+    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    xp = x
+    if p[0] or p[1]:
+        xp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), x.dtype)
+        xp[:, :, p[0]:p[0] + H, p[1]:p[1] + W] = x
+    sn, sc, sh, sw = xp.strides
+    v = _as_strided(xp, (N, C, k[0], k[1], oh, ow),
+                    (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1]), writeable=False)
+    return np.ascontiguousarray(v).reshape(N, C * k[0] * k[1], oh * ow)
+
+
+def _fold_fwd(ctx, cols, out_size, k, d, p, s):
+    N, CK, L = cols.shape
+    C = CK // (k[0] * k[1])
+    H, W = out_size
+    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    c6 = cols.reshape(N, C, k[0], k[1], oh, ow)
+    out = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), cols.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            out[:, :, i * d[0]:i * d[0] + s[0] * (oh - 1) + 1:s[0],
+                j * d[1]:j * d[1] + s[1] * (ow - 1) + 1:s[1]] += c6[:, :, i, j]
+    return np.ascontiguousarray(out[:, :, p[0]:p[0] + H, p[1]:p[1] + W])
+
+
+_unfold = Op("Im2ColBackward0", _unfold_fwd, saves=())
+_fold = Op("Col2ImBackward0", _fold_fwd, saves=())
+
+
+@_unfold.backward
+def _(ctx, g):
+    kw = ctx.kw
+    return _fold(g, out_size=ctx.inputs[0].shape[2:], k=kw["k"], d=kw["d"], p=kw["p"],
+                 s=kw["s"])
+
+
+@_fold.backward
+def _(ctx, g):
+    kw = ctx.kw
+    return _unfold(g, k=kw["k"], d=kw["d"], p=kw["p"], s=kw["s"])
+
+
+def _fold_args(kernel_size, dilation, padding, stride):
+    return (_ntuple(kernel_size, 2), _ntuple(dilation, 2), _ntuple(padding, 2),
+            _ntuple(stride, 2))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    if input.dim() not in (3, 4):
+        raise NotImplementedError(
+            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    unbatched = input.dim() == 3
+    x = input.unsqueeze(0) if unbatched else input
+    H, W = x.shape[2:]
+    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    if oh < 1 or ow < 1:
+        raise RuntimeError(
+            f"Given input with spatial size ({H}, {W}), kernel_size=({k[0]}, {k[1]}), "
+            f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the "
+            f"array of sliding blocks as ({oh}, {ow}), but its components must be at least "
+            "one.")
+    r = _unfold(x, k=k, d=d, p=p, s=s)
+    return r.squeeze(0) if unbatched else r
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    out_size = _ntuple(output_size, 2)
+    if input.dim() not in (2, 3):
+        raise NotImplementedError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+            f"(got {input.dim()}D)")
+    unbatched = input.dim() == 2
+    x = input.unsqueeze(0) if unbatched else input
+    kk = k[0] * k[1]
+    if x.shape[1] % kk:
+        raise RuntimeError(
+            f"Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size=({k[0]}, "
+            f"{k[1]})")
+    H, W = out_size
+    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    if oh * ow != x.shape[2]:
+        raise RuntimeError(
+            f"Given output_size=({H}, {W}), kernel_size=({k[0]}, {k[1]}), dilation=({d[0]}, "
+            f"{d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of "
+            f"input's dimension 2 to match the calculated number of sliding blocks {oh} * "
+            f"{ow} = {oh * ow}, but got input.size(2)={x.shape[2]}.")
+    r = _fold(x, out_size=out_size, k=k, d=d, p=p, s=s)
+    return r.squeeze(0) if unbatched else r
+
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]

@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
-from ..parameter import Parameter, Buffer, _plain, is_lazy
+from ..parameter import Parameter, Buffer, is_lazy
 from ._hooks import RemovableHandle, BackwardHook
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -326,7 +326,6 @@ class Module:
                                 "(torch.nn.Buffer, torch.Tensor or None expected)")
             if is_buffer:
                 persistent = value.persistent
-                value = _plain(value)
             else:
                 persistent = name not in self._non_persistent_buffers_set
             self.register_buffer(name, value, persistent)
@@ -416,7 +415,7 @@ class Module:
         for name, module in self._modules.items():
             if module is None:
                 continue
-            sub = prefix + ("." if prefix else "") + str(name)
+            sub = prefix + ("." if prefix else "") + name
             yield from module.named_modules(memo, sub, remove_duplicate)
 
     # Modules hash and compare by identity (the traversal memo depends on it).

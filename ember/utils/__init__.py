@@ -1,0 +1,2 @@
+"""ember.utils: data loading and (later) TensorBoard."""
+from . import data  # noqa: F401

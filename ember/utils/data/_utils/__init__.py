@@ -1,0 +1,1 @@
+"""Internals of the DataLoader: collation and the worker loop."""
