@@ -8,6 +8,7 @@ from . import _dtype
 from ._dtype import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16,
                      float32, float64, complex64, complex128, get_default_dtype,
                      set_default_dtype, promote_types, result_type as _result_type, can_cast)
+from ._dtype import uint16, uint32, uint64, finfo, iinfo
 from ._device import device
 from ._tensor import Tensor, Size
 from ._storage import UntypedStorage, TypedStorage
@@ -40,6 +41,7 @@ from . import random
 from ._ops.random_ops import Generator, default_generator
 from . import nn
 from . import utils
+from . import optim
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 cfloat, cdouble, uint, chalf = complex64, complex128, uint8, complex64

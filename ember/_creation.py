@@ -1,6 +1,8 @@
 """Creation ops: tensor, from_numpy, zeros/ones/full/empty, arange, linspace, eye..."""
+import builtins
 import math
 import numbers
+import operator
 import warnings
 
 from . import _dtype as D
@@ -17,79 +19,257 @@ def _resolve_device(device):
     return d
 
 
+_FACTORY_GRAD_MSG = "Only Tensors of floating point and complex dtype can require gradients"
+
+
 def _finish(t, requires_grad=False, device=None):
     if device is not None:
         _resolve_device(device)
     if requires_grad:
-        t.requires_grad = True
+        t._set_requires_grad(True, _FACTORY_GRAD_MSG)
     return t
 
 
-def _infer_np(data):
-    """A NumPy array from nested Python data, with PyTorch's dtype inference."""
+# --- ember.tensor(data): PyTorch's reading of nested Python data ---------------------------
+# Three passes as in PyTorch: the shape from the first element of every level, the dtype
+# from every leaf (promote_types), then the leaves, checked against the shape.  Lists of
+# plain Python numbers take vectorised paths; a Tensor inside a list is one scalar.
+
+_MAX_DIMS = 128
+_complex = builtins.complex  # this module defines ember.complex
+_PY_SCALARS = {float, int, bool, _complex}
+_warned_ndarray_list = [False]
+
+
+def _is_sequence(x):
+    t = type(x)
+    if t is list or t is tuple:
+        return True
+    if isinstance(x, (Tensor, dict)) or t in _PY_SCALARS or isinstance(x, np.generic):
+        return False
+    return hasattr(t, "__getitem__") and hasattr(t, "__len__") and not isinstance(x, type)
+
+
+def _compute_sizes(data):
+    sizes = []
+    seq = data
+    while _is_sequence(seq):
+        if isinstance(seq, str):
+            raise ValueError("too many dimensions 'str'")
+        n = len(seq)
+        sizes.append(n)
+        if len(sizes) > _MAX_DIMS:
+            raise ValueError(f"too many dimensions '{type(seq).__name__}'")
+        if n == 0:
+            break
+        seq = seq[0]
+    return sizes
+
+
+def _default_complex():
+    return D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
+
+
+def _py_type_dtype(t):
+    if t is float:
+        return D.get_default_dtype()
+    if t is int:
+        return D.int64
+    if t is bool:
+        return D.bool
+    return _default_complex()
+
+
+def _infer_dtype(obj):
+    """PyTorch's infer_scalar_type: promote_types over every leaf."""
+    t = type(obj)
+    if t in _PY_SCALARS:
+        return _py_type_dtype(t)
+    if isinstance(obj, np.ndarray):
+        return D.from_numpy_dtype(obj.dtype)
+    if isinstance(obj, np.generic):
+        return D.from_numpy_dtype(np.dtype(t))
+    if isinstance(obj, Tensor):
+        return obj.dtype
+    if isinstance(obj, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
+    if not _is_sequence(obj):
+        raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+    if len(obj) == 0:
+        return D.get_default_dtype()
+    types = set(map(type, obj))
+    if types <= _PY_SCALARS:
+        found = [_py_type_dtype(k) for k in types]
+    else:
+        found = []
+        for item in obj:
+            if item is obj:
+                raise TypeError("new(): self-referential lists are incompatible")
+            found.append(_infer_dtype(item))
+    r = found[0]
+    for d in found[1:]:
+        r = D.promote_types(r, d)
+    return r
+
+
+def _flatten(obj, sizes, dim, out):
+    """Append the leaves of ``obj`` (level ``dim``) to ``out``, checking the shape."""
+    n = sizes[dim]
+    if type(obj) is not list and type(obj) is not tuple:
+        if not _is_sequence(obj):
+            raise TypeError("not a sequence")
+        if isinstance(obj, np.ndarray):
+            if not _warned_ndarray_list[0]:
+                _warned_ndarray_list[0] = True
+                warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely "
+                              "slow. Please consider converting the list to a single "
+                              "numpy.ndarray with numpy.array() before converting to a "
+                              "tensor.", UserWarning, stacklevel=4)
+            if obj.shape == tuple(sizes[dim:]):
+                out.extend(obj.reshape(-1))
+                return
+        obj = list(obj)
+    if len(obj) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(obj)})")
+    if dim == len(sizes) - 1:
+        out.extend(obj)
+    else:
+        for item in obj:
+            _flatten(item, sizes, dim + 1, out)
+
+
+def _overflow(dt):
+    name = {"float64": "double", "float32": "float"}.get(dt.name, dt.name)
+    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def _leaf_value(v, dt):
+    """One leaf as a Python number for dtype ``dt``, as PyTorch's store_scalar reads it."""
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if dt.is_complex:
+            return _complex(v.item())
+        if dt.is_floating_point:
+            if v.dtype.is_complex:
+                raise _overflow(D.float64)
+            return float(v)
+        return v.__index__()
+    if dt.is_complex:
+        return _complex(v)
+    if dt.is_floating_point:
+        if isinstance(v, (_complex, np.complexfloating)) or not hasattr(type(v), "__float__"):
+            raise TypeError(f"must be real number, not {type(v).__name__}")
+        return float(v)
+    if isinstance(v, float) or (dt is D.bool and isinstance(v, (np.bool_, _complex))):
+        return v
+    return operator.index(v)
+
+
+def _float_to_int_ok(arr, dt):
+    info = np.iinfo(dt.np)
+    return (arr >= info.min) & (arr < float(info.max) + 1.0)
+
+
+def _int_range_ok(arr, dt):
+    info = np.iinfo(dt.np)
+    if dt.is_signed:
+        return (arr >= info.min) & (arr <= info.max)
+    return (arr >= -int(info.max)) & (arr <= info.max)
+
+
+def _store(flat, shape, dt):
+    """An array of dtype ``dt`` from a flat list of leaves (PyTorch's checked casts)."""
+    types = set(map(type, flat))
+    if not types <= _PY_SCALARS:
+        flat = [_leaf_value(v, dt) for v in flat]
+        types = set(map(type, flat))
+    if dt is D.bool:
+        return np.fromiter(map(bool, flat), np.bool_, len(flat)).reshape(shape)
+    if dt.is_complex:
+        return np.array(flat, np.complex128).astype(dt.np).reshape(shape)
+    if dt.is_floating_point:
+        if _complex in types:
+            raise TypeError("must be real number, not complex")
+        arr = np.array(flat, np.float64)
+        if dt is not D.float64:
+            # PyTorch narrows through float, like a C cast of the double.
+            arr = arr.astype(np.float32)
+        return arr.astype(dt.np).reshape(shape)
+    if _complex in types:
+        raise TypeError("'complex' object cannot be interpreted as an integer")
+    if float in types:
+        if types == {float}:
+            arr = np.array(flat, np.float64)
+            if not _float_to_int_ok(arr, dt).all():
+                raise _overflow(dt)
+            return arr.astype(dt.np).reshape(shape)
+        info = np.iinfo(dt.np)
+        for v in flat:
+            if type(v) is float and not (info.min <= v < info.max + 1):
+                raise _overflow(dt)
+        flat = [int(v) if type(v) is float else v for v in flat]
     try:
-        arr = np.array(data)
-    except ValueError as e:
-        raise ValueError(_ragged_message(data)) from None
-    if arr.dtype == object:
-        raise ValueError(_ragged_message(data)) if isinstance(data, (list, tuple)) else \
-            TypeError(f"Could not infer dtype of {type(data).__name__}")
-    kind = arr.dtype.kind
-    if kind == "f" and not _has_numpy_scalars(data, arr.dtype):
-        arr = arr.astype(D.get_default_dtype().np)
-    elif kind == "c" and not _has_numpy_scalars(data, arr.dtype):
-        arr = arr.astype(np.complex128 if D.get_default_dtype() is D.float64 else np.complex64)
-    elif kind in "iu" and arr.dtype != np.uint8:
-        arr = arr.astype(np.int64)
-    elif kind in "US":
-        raise TypeError("new(): invalid data type 'str'")
-    return arr
+        arr = np.array(flat, np.int64)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    if dt is not D.int64 and not _int_range_ok(arr, dt).all():
+        raise _overflow(dt)
+    return arr.astype(dt.np).reshape(shape)
 
 
-def _has_numpy_scalars(data, dt):
-    """np.float64 scalars (not Python floats) keep their own precision."""
-    x = data
-    while isinstance(x, (list, tuple)) and x:
-        x = x[0]
-    return isinstance(x, (np.generic, np.ndarray)) or (isinstance(x, Tensor))
+def _from_data(data, dt):
+    """The array PyTorch builds from Python data (no Tensor / ndarray at the top)."""
+    sizes = _compute_sizes(data)
+    if dt is None:
+        dt = _infer_dtype(data)
+    shape = tuple(sizes)
+    if 0 in shape:
+        return np.zeros(shape, dt.np)
+    if not sizes:
+        return _store([data], (), dt)
+    flat = []
+    _flatten(data, sizes, 0, flat)
+    return _store(flat, shape, dt)
 
 
-def _ragged_message(data):
-    def walk(x, dim):
-        if not isinstance(x, (list, tuple)):
-            return None
-        lens = [len(e) if isinstance(e, (list, tuple)) else None for e in x]
-        first = lens[0] if lens else None
-        for e, n in zip(x, lens):
-            if n != first:
-                return f"expected sequence of length {first} at dim {dim} (got {n})"
-        for e in x:
-            r = walk(e, dim + 1)
-            if r:
-                return r
-        return None
-    return walk(data, 1) or "could not convert data to a tensor"
+def _is_dense(arr):
+    """Non-overlapping and dense: a permutation of a contiguous layout."""
+    dims = sorted((s, n) for n, s in zip(arr.shape, arr.strides) if n != 1)
+    expected = arr.itemsize
+    for s, n in dims:
+        if s != expected:
+            return False
+        expected *= n
+    return True
+
+
+def _copy_like(arr, dt):
+    """A copy that keeps a dense array's memory layout (PyTorch's preserve_format)."""
+    order = "K" if _is_dense(arr) else "C"
+    if arr.dtype == dt.np:
+        return arr.copy(order=order)
+    return arr.astype(dt.np, order=order)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    dt = None if dtype is None else D.to_dtype(dtype)
+    if device is not None:
+        _resolve_device(device)
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                       "requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
-        arr = data._data.copy()
+        arr = _copy_like(data._data, dt or data.dtype)
     elif isinstance(data, np.ndarray):
-        D.from_numpy_dtype(data.dtype)
-        arr = np.array(data)
-    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        arr = _infer_np([x._data if isinstance(x, Tensor) else x for x in data])
+        _check_numpy(data)
+        arr = _copy_like(data, dt or D.from_numpy_dtype(data.dtype))
     else:
-        arr = _infer_np(data)
-    if dtype is not None:
-        dt = D.to_dtype(dtype)
-        if arr.dtype != dt.np:
-            arr = arr.astype(dt.np)
-    return _finish(_wrap(arr), requires_grad, device)
+        arr = _from_data(data, dt)
+    return _finish(_wrap(arr), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -104,9 +284,7 @@ def as_tensor(data, dtype=None, device=None):
 asarray = as_tensor
 
 
-def from_numpy(ndarray):
-    if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+def _check_numpy(ndarray):
     D.from_numpy_dtype(ndarray.dtype)
     if any(s < 0 for s in ndarray.strides):
         raise ValueError(
@@ -119,6 +297,12 @@ def from_numpy(ndarray):
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte "
                          "order. Conversion between byte orders is currently not supported.")
+
+
+def from_numpy(ndarray):
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _check_numpy(ndarray)
     if not ndarray.flags.writeable:
         warnings.warn("The given NumPy array is not writable, and PyTorch does not support "
                       "non-writable tensors. This means writing to this tensor will result "
@@ -184,7 +368,7 @@ def _fill_dtype(fill_value):
         return D.bool
     if isinstance(fill_value, numbers.Integral):
         return D.int64
-    if isinstance(fill_value, complex):
+    if isinstance(fill_value, _complex):
         return D.complex64
     return D.get_default_dtype()
 
@@ -387,7 +571,7 @@ def _bad_to(args, kwargs):
                      f"but expected one of:\n{_TO_SIGNATURES}")
 
 
-_PY_TYPES = (int, float, bool, complex)
+_PY_TYPES = (int, float, bool, _complex)
 
 
 def _parse_to(self, *args, **kwargs):
@@ -433,12 +617,19 @@ def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    dt = self.dtype if dtype is None else D.to_dtype(dtype)
     if isinstance(data, Tensor):
-        arr = data._data.copy()
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        arr = _copy_like(data._data, dt)
+    elif isinstance(data, np.ndarray):
+        _check_numpy(data)
+        arr = _copy_like(data, dt)
     else:
-        arr = np.array(data)
-    return tensor(arr, dtype=dtype or (self.dtype if not isinstance(data, Tensor)
-                                       else data.dtype), requires_grad=requires_grad)
+        arr = _from_data(data, dt)
+    return _finish(_wrap(arr), requires_grad, device)
 
 
 for _name, _fn in (("new_zeros", zeros), ("new_ones", ones), ("new_empty", empty)):

@@ -398,7 +398,7 @@ class Tensor:
 
     def __contains__(self, element):
         if isinstance(element, (Tensor, int, float, bool)):
-            return bool((self == element)._data.any())
+            return bool((element == self)._data.any())
         raise RuntimeError(
             f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
             f"{type(element)}.")
@@ -560,15 +560,47 @@ class Tensor:
                                "attempting to deepcopy a module, this may be because of a "
                                "torch.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
+        # Copy the storage once per deepcopy call (memo), so views copied together
+        # still share memory afterwards, as in PyTorch.
+        arr = self._data
         new = object.__new__(type(self))
-        new.__dict__.update({k: v for k, v in self.__dict__.items()
-                             if k not in ("_data", "_storage_obj", "_vc_list", "_acc_ref",
-                                          "grad", "_base")})
-        new._data = self._data.copy()
+        if arr.size:
+            st = self._storage()
+            new_st = memo.get(id(st))
+            if new_st is None:
+                new_st = memo[id(st)] = UntypedStorage(st._buf.copy(), st.device)
+                memo.setdefault("_ember_keep", []).append(st)  # keep ids valid
+            new._data = np.ndarray(arr.shape, arr.dtype, buffer=new_st._buf,
+                                   offset=self.storage_offset() * arr.itemsize,
+                                   strides=arr.strides)
+            new._storage_obj = new_st
+        else:
+            new._data = arr.copy()
         new.dtype = self.dtype
+        new._requires_grad = self._requires_grad
+        if self._device is not _CPU:
+            new._device = self._device
+        memo[id(self)] = new
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
-        memo[id(self)] = new
+        import copy
+        for k, v in self.__dict__.items():
+            if k not in _INTERNAL_ATTRS:
+                setattr(new, k, copy.deepcopy(v, memo))
+        return new
+
+    def __copy__(self):
+        # PyTorch's copy.copy goes through pickling's reduce without serialising the
+        # storage: a new leaf on the same memory.
+        new = object.__new__(type(self))
+        new.__dict__.update({k: v for k, v in self.__dict__.items()
+                             if k not in _INTERNAL_ATTRS})
+        new._data = self._data
+        new.dtype = self.dtype
+        new._storage_obj = self._storage()
+        new._requires_grad = self._requires_grad
+        if self._device is not _CPU:
+            new._device = self._device
         return new
 
     def __reduce_ex__(self, proto):
@@ -577,6 +609,12 @@ class Tensor:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+# Per-tensor state that copies rebuild themselves; other __dict__ entries are user data.
+_INTERNAL_ATTRS = frozenset((
+    "_data", "dtype", "_storage_obj", "_vc_list", "_acc_ref", "grad", "_base", "grad_fn",
+    "_requires_grad", "_output_nr", "_retains_grad", "_device", "_leaf_hooks"))
 
 
 def _convert(t, dtype):

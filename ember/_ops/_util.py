@@ -70,7 +70,9 @@ def wrap_int(x, npdt):
 
 
 def operand(x, dt):
-    """An operand (Tensor or Python scalar) as an array/scalar of dtype ``dt``."""
+    """An operand (array, Tensor or Python scalar) as an array/scalar of dtype ``dt``."""
+    if type(x) is _ndarray:
+        return x if x.dtype == dt.np else cast_array(x, dt.np)
     if isinstance(x, Tensor):
         a = x._data
         return a if a.dtype == dt.np else cast_array(a, dt.np)
@@ -107,6 +109,8 @@ cast_arg = operand  # older name, still used by other op modules
 def opmath(x, dt):
     """An operand brought to ``dt`` and then to its compute type (float32 for halves)."""
     if dt.np in HALF:
+        if type(x) is _ndarray:
+            return cast_array(x, dt.np).astype(_F32)
         if isinstance(x, Tensor):
             return cast_array(x._data, dt.np).astype(_F32)
         return np.array(x, dtype=dt.np).astype(_F32)
@@ -116,6 +120,8 @@ def opmath(x, dt):
 def scalar_opmath(x, dt):
     """A scalar operand as PyTorch's kernels read it: halves see it in float32 unrounded."""
     if dt.np in HALF:
+        if type(x) is _ndarray:
+            return x.astype(_F32)
         if isinstance(x, Tensor):
             return x._data.astype(_F32)
         return np.float32(x)

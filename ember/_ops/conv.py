@@ -62,55 +62,65 @@ def _tname(dt):
     return _errors._TYPE_NAMES[dt.name][:-6]
 
 
-# --- im2col / col2im on channels-last arrays -----------------------------------------
+# --- im2col / col2im -------------------------------------------------------------------
+#
+# Two patch layouts, picked per call for the longer contiguous copies:
+#   channels-last ("cl"): cols (G, N*P, K*Cg), rows are output pixels, each row a run
+#       of kw*Cg contiguous values of a padded (N, *S, C) copy;  out = cols @ W.
+#   channel-major ("cf"): cols (G, Cg*K, N*P), rows are patch entries, each row a run
+#       along an output row of a padded (C, N, *S) copy;        out = W @ cols.
+# Few input channels and wide rows (a network's first layer) favour "cf".
 
-def _pad_channels_last(x, pads, G=1):
-    """NC* array -> zero-padded channels-last copy (N, *spatial_padded, C)."""
+def _channels_last(Cg, k, s, d, out_sp):
+    return not (s[-1] == 1 and d[-1] == 1 and k[-1] * Cg < out_sp[-1])
+
+
+def _pad(x, pads, cl):
+    """Zero-padded copy of NC* ``x``, as (N, *S, C) if ``cl`` else (C, N, *S)."""
     N, C = x.shape[:2]
     sp = x.shape[2:]
-    full = np.zeros((N,) + tuple(s + lo + hi for s, (lo, hi) in zip(sp, pads)) + (C,),
-                    _compute_dtype(x))
-    inner = (slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sp, pads))
-    full[inner] = np.moveaxis(x, 1, -1)
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(sp, pads))
+    inner = tuple(slice(lo, lo + s) for s, (lo, _) in zip(sp, pads))
+    dt = _compute_dtype(x)
+    if cl:
+        full = np.zeros((N,) + padded + (C,), dt)
+        full[(slice(None),) + inner] = np.moveaxis(x, 1, -1)
+    else:
+        full = np.zeros((C, N) + padded, dt)
+        full[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
     return full
 
 
-def _im2col(xcl, G, k, s, d, out_sp):
-    """(N, *Sp, C) channels-last -> contiguous (G, N*P, K*C/G) patches."""
-    N, C = xcl.shape[0], xcl.shape[-1]
-    Cg = C // G
-    st = xcl.strides
+def _im2col(xp, G, k, s, d, out_sp, cl):
     nd = len(k)
-    shape = (G, N) + tuple(out_sp) + tuple(k) + (Cg,)
-    strides = ((Cg * st[-1], st[0]) + tuple(st[1 + i] * s[i] for i in range(nd))
-               + tuple(st[1 + i] * d[i] for i in range(nd)) + (st[-1],))
-    P = int(np.prod(out_sp))
-    K = int(np.prod(k))
-    return np.ascontiguousarray(_as_strided(xcl, shape, strides, writeable=False)).reshape(
-        G, N * P, K * Cg)
+    st = xp.strides
+    P, K = int(np.prod(out_sp)), int(np.prod(k))
+    if cl:
+        N, C = xp.shape[0], xp.shape[-1]
+        Cg = C // G
+        shape = (G, N) + tuple(out_sp) + tuple(k) + (Cg,)
+        strides = ((Cg * st[-1], st[0]) + tuple(st[1 + i] * s[i] for i in range(nd))
+                   + tuple(st[1 + i] * d[i] for i in range(nd)) + (st[-1],))
+        final = (G, N * P, K * Cg)
+    else:
+        C, N = xp.shape[:2]
+        Cg = C // G
+        shape = (G, Cg) + tuple(k) + (N,) + tuple(out_sp)
+        strides = ((Cg * st[0], st[0]) + tuple(st[2 + i] * d[i] for i in range(nd))
+                   + (st[1],) + tuple(st[2 + i] * s[i] for i in range(nd)))
+        final = (G, Cg * K, N * P)
+    return np.ascontiguousarray(_as_strided(xp, shape, strides, writeable=False)).reshape(final)
 
 
-def _col2im(cols, dest, k, s, d, out_sp):
-    """Add (G, N, *out, *k, Cg) patch values into channels-last ``dest`` (N, *Sp, C)."""
-    G = cols.shape[0]
-    N = dest.shape[0]
-    nd = len(k)
-    Cg = cols.shape[-1]
-    dest5 = dest.reshape(dest.shape[:-1] + (G, Cg))
-    cols = np.moveaxis(cols, 0, -2)  # (N, *out, *k, G, Cg)
-    for off in itertools.product(*(range(kk) for kk in k)):
-        idx = (slice(None),) + tuple(
-            slice(off[i] * d[i], off[i] * d[i] + s[i] * (out_sp[i] - 1) + 1, s[i])
-            for i in range(nd))
-        dest5[idx] += cols[(slice(None),) * (1 + nd) + off]
-    return dest
-
-
-def _cl_to_nchw(out, N, sp, bias=None, dtype=None):
-    """(G, N*P, Og) -> contiguous (N, G*Og, *sp), adding bias on the way."""
-    G, _, Og = out.shape
+def _to_nchw(out, N, sp, cl, bias=None, dtype=None):
+    """GEMM result -> contiguous (N, O, *sp), adding the bias during the copy."""
     P = int(np.prod(sp))
-    v = out.reshape(G, N, P, Og).transpose(1, 0, 3, 2)
+    if cl:
+        G, _, Og = out.shape
+        v = out.reshape(G, N, P, Og).transpose(1, 0, 3, 2)
+    else:
+        G, Og, _ = out.shape
+        v = out.reshape(G, Og, N, P).transpose(2, 0, 1, 3)
     res = np.empty((N, G, Og, P), dtype or out.dtype)
     if bias is not None:
         np.add(v, bias.reshape(G, Og, 1).astype(out.dtype, copy=False), out=res,
@@ -120,32 +130,98 @@ def _cl_to_nchw(out, N, sp, bias=None, dtype=None):
     return res.reshape((N, G * Og) + tuple(sp))
 
 
-def _nchw_to_cl(g, G):
-    """(N, O, *sp) -> contiguous (G, N*P, O/G)."""
+def _from_nchw(g, G, cl):
+    """(N, O, *sp) -> (G, N*P, O/G) if ``cl`` else (G, O/G, N*P), contiguous."""
     N, O = g.shape[:2]
     P = int(np.prod(g.shape[2:]))
-    v = g.reshape(N, G, O // G, P).transpose(1, 0, 3, 2)
-    return np.ascontiguousarray(v, dtype=_compute_dtype(g)).reshape(G, N * P, O // G)
+    v = g.reshape(N, G, O // G, P)
+    if cl:
+        return np.ascontiguousarray(v.transpose(1, 0, 3, 2), _compute_dtype(g)).reshape(
+            G, N * P, O // G)
+    return np.ascontiguousarray(v.transpose(1, 2, 0, 3), _compute_dtype(g)).reshape(
+        G, O // G, N * P)
 
 
-def _w_rows(w, G):
-    """Weight (O, Cg, *k) -> (G, K*Cg, O/G): the GEMM's right operand."""
+def _w_cl(w, G):
+    """Weight (O, Cg, *k) -> (G, K*Cg, O/G), the right operand for channels-last rows."""
     O, Cg = w.shape[:2]
     nd = w.ndim - 2
     wg = w.reshape((G, O // G, Cg) + w.shape[2:])
     perm = (0,) + tuple(range(3, 3 + nd)) + (2, 1)
-    return np.ascontiguousarray(wg.transpose(perm), dtype=_compute_dtype(w)).reshape(
-        G, -1, O // G)
+    return np.ascontiguousarray(wg.transpose(perm), _compute_dtype(w)).reshape(G, -1, O // G)
 
 
-def _rows_to_w(m, w_shape, G):
-    """Inverse of ``_w_rows``: (G, K*Cg, Og) -> (O, Cg, *k)."""
+def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None):
+    """Convolution of NC* ``x`` with (O, Cg, *k) ``w``: (output, cols, layout)."""
+    O, Cg = w.shape[:2]
+    k = w.shape[2:]
+    cl = _channels_last(Cg, k, s, d, out_sp)
+    cols = _im2col(_pad(x, pads, cl), G, k, s, d, out_sp, cl)
+    if cl:
+        out = np.matmul(cols, _w_cl(w, G))
+    else:
+        out = np.matmul(w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False), cols)
+    return _to_nchw(out, x.shape[0], out_sp, cl, bias, x.dtype), cols
+
+
+def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
+    """d(conv)/d(weight) = patches^T @ grad_out, in the layout the forward used."""
     O, Cg = w_shape[:2]
     k = w_shape[2:]
     nd = len(k)
+    out_sp = g.shape[2:]
+    cl = _channels_last(Cg, k, s, d, out_sp)
+    if cols is None:
+        cols = _im2col(_pad(x, pads, cl), G, k, s, d, out_sp, cl)
+    if not cl:
+        return np.matmul(_from_nchw(g, G, False), cols.transpose(0, 2, 1)).reshape(w_shape)
+    m = np.matmul(cols.transpose(0, 2, 1), _from_nchw(g, G, True))  # (G, K*Cg, Og)
     m = m.reshape((G,) + tuple(k) + (Cg, O // G))
-    perm = (0, nd + 2, nd + 1) + tuple(range(1, nd + 1))
-    return m.transpose(perm).reshape(w_shape)
+    return m.transpose((0, nd + 2, nd + 1) + tuple(range(1, nd + 1))).reshape(w_shape)
+
+
+def _conv_input_grad(g, w, x_shape, G, s, d, pads):
+    """d(conv)/d(input), i.e. the transposed convolution of ``g`` with ``w``."""
+    N, C = x_shape[:2]
+    sp = tuple(x_shape[2:])
+    k = w.shape[2:]
+    nd = len(k)
+    O, Cg = w.shape[:2]
+    Og = O // G
+    gsp = g.shape[2:]
+    if all(v == 1 for v in s) and Og <= Cg:
+        # stride 1 and no more output than input channels: a plain convolution of the
+        # padded grad with the flipped kernel, im2col + GEMM and no scatter at all
+        gpads = []
+        for i in range(nd):
+            lo = d[i] * (k[i] - 1) - pads[i][0]
+            gpads.append((lo, sp[i] + d[i] * (k[i] - 1) - gsp[i] - lo))
+        if any(lo < 0 or hi < 0 for lo, hi in gpads):
+            g = g[(slice(None), slice(None)) + tuple(
+                slice(max(-lo, 0), gsp[i] - max(-hi, 0)) for i, (lo, hi) in enumerate(gpads))]
+            gpads = [(max(lo, 0), max(hi, 0)) for lo, hi in gpads]
+        flip = (slice(None),) * 3 + (slice(None, None, -1),) * nd
+        wf = w.reshape((G, Og, Cg) + tuple(k))[flip].swapaxes(1, 2).reshape(
+            (C, Og) + tuple(k))
+        return _conv_forward(g, wf, G, (1,) * nd, d, gpads, sp)[0]
+    # col2im: per kernel offset, a (N, *out, C) block of patch grads added at its shift;
+    # computed as K small GEMMs so each block is contiguous
+    gcl = _from_nchw(g, G, True)  # (G, N*P, Og)
+    wk = w.reshape((G, Og, Cg, -1)).transpose(3, 0, 1, 2).astype(_compute_dtype(w),
+                                                                  copy=False)
+    pc = np.matmul(gcl[None], wk)  # (K, G, N*P, Cg)
+    padded = tuple(sp[i] + pads[i][0] + pads[i][1] for i in range(nd))
+    dest = np.zeros((N,) + padded + (G, Cg), pc.dtype)
+    for n, off in enumerate(itertools.product(*(range(kk) for kk in k))):
+        idx = (slice(None),) + tuple(
+            slice(off[i] * d[i], off[i] * d[i] + s[i] * (gsp[i] - 1) + 1, s[i])
+            for i in range(nd))
+        dest[idx] += np.moveaxis(pc[n].reshape((G, N) + tuple(gsp) + (Cg,)), 0, -2)
+    inner = (slice(None),) + tuple(slice(lo, lo + sp[i]) for i, (lo, _) in enumerate(pads))
+    res = np.empty((N, C) + sp, g.dtype)
+    np.copyto(res, np.moveaxis(dest[inner].reshape((N,) + sp + (C,)), -1, 1),
+              casting="unsafe")
+    return res
 
 
 # --- convolution ---------------------------------------------------------------------
@@ -156,17 +232,11 @@ def _out_size(sp, pads, k, s, d):
 
 
 def _conv_fwd(ctx, x, w, b, stride, pads, dilation, groups):
-    G = groups
-    N = x.shape[0]
-    k = w.shape[2:]
-    out_sp = _out_size(x.shape[2:], pads, k, stride, dilation)
-    xcl = _pad_channels_last(x, pads)
-    cols = _im2col(xcl, G, k, stride, dilation, out_sp)
-    out = np.matmul(cols, _w_rows(w, G))
+    out_sp = _out_size(x.shape[2:], pads, w.shape[2:], stride, dilation)
+    out, cols = _conv_forward(x, w, groups, stride, dilation, pads, out_sp, b)
     if ctx is not None:
-        ctx.out_sp = out_sp
         ctx.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
-    return _cl_to_nchw(out, N, out_sp, b, x.dtype)
+    return out
 
 
 _conv = Op("ConvolutionBackward0", _conv_fwd, saves=(0, 1), raw_backward=True)
@@ -174,60 +244,20 @@ _conv = Op("ConvolutionBackward0", _conv_fwd, saves=(0, 1), raw_backward=True)
 
 @_conv.backward
 def _(ctx, g):
-    x, w, b = (a._data if isinstance(a, Tensor) else None for a in ctx.inputs)
+    x, w = ctx.inputs[0]._data, ctx.inputs[1]._data
     kw = ctx.kw
     s, pads, d, G = kw["stride"], kw["pads"], kw["dilation"], kw["groups"]
     need = ctx.needs_input_grad
-    k = w.shape[2:]
-    nd = len(k)
-    N = x.shape[0]
-    out_sp = ctx.out_sp
-    gcl = _nchw_to_cl(g, G)  # (G, N*P, Og)
+    cols, ctx.cols = ctx.cols, None
     gx = gw = gb = None
     if need[1]:
-        cols = ctx.cols
-        if cols is None:
-            cols = _im2col(_pad_channels_last(x, pads), G, k, s, d, out_sp)
-        gw = _rows_to_w(np.matmul(cols.transpose(0, 2, 1), gcl), w.shape, G)
-        gw = gw.astype(w.dtype, copy=False)
-    ctx.cols = None
+        gw = _conv_weight_grad(x, g, w.shape, G, s, d, pads, cols)
+    del cols
     if need[2]:
         gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=_compute_dtype(g))
     if need[0]:
-        gx = _conv_input_grad(g, gcl, w, x.shape, s, pads, d, G, out_sp)
+        gx = _conv_input_grad(g, w, x.shape, G, s, d, pads)
     return gx, gw, gb
-
-
-def _conv_input_grad(g, gcl, w, x_shape, s, pads, d, G, out_sp):
-    """d(conv)/d(input): the transposed convolution of ``g`` with ``w``."""
-    N, C = x_shape[:2]
-    sp = x_shape[2:]
-    k = w.shape[2:]
-    nd = len(k)
-    O, Cg = w.shape[:2]
-    if all(v == 1 for v in s):
-        # stride 1: a plain convolution of the padded grad with the flipped kernel
-        gpads = [(d[i] * (k[i] - 1) - pads[i][0], d[i] * (k[i] - 1) - pads[i][1])
-                 for i in range(nd)]
-        gsrc = g
-        if any(lo < 0 or hi < 0 for lo, hi in gpads):
-            crop = (slice(None), slice(None)) + tuple(
-                slice(max(-lo, 0), g.shape[2 + i] - max(-hi, 0))
-                for i, (lo, hi) in enumerate(gpads))
-            gsrc = g[crop]
-            gpads = [(max(lo, 0), max(hi, 0)) for lo, hi in gpads]
-        gcols = _im2col(_pad_channels_last(gsrc, gpads), G, k, s, d, sp)
-        wf = w.reshape((G, O // G, Cg) + tuple(k))[(slice(None),) * 3 + (slice(None, None, -1),) * nd]
-        wf = np.ascontiguousarray(wf.transpose((0,) + tuple(range(3, 3 + nd)) + (1, 2)),
-                                  dtype=_compute_dtype(w)).reshape(G, -1, Cg)
-        return _cl_to_nchw(np.matmul(gcols, wf), N, sp, None, g.dtype)
-    wt = _w_rows(w, G).transpose(0, 2, 1)  # (G, Og, K*Cg)
-    pcols = np.matmul(gcl, wt).reshape((G, N) + tuple(out_sp) + tuple(k) + (Cg,))
-    padded = tuple(sp[i] + pads[i][0] + pads[i][1] for i in range(nd))
-    dest = np.zeros((N,) + padded + (C,), pcols.dtype)
-    _col2im(pcols, dest, k, s, d, out_sp)
-    inner = (slice(None),) + tuple(slice(lo, lo + sp[i]) for i, (lo, _) in enumerate(pads))
-    return np.ascontiguousarray(np.moveaxis(dest[inner], -1, 1), dtype=g.dtype)
 
 
 def _check_conv(name, nd, input, weight, bias, stride, padding, dilation, groups,
@@ -337,34 +367,21 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 # --- transposed convolution ------------------------------------------------------------
+# conv_transpose(x, w) is exactly the input-gradient of conv(., w); its gradients are
+# the forward convolution of g (for x) and the conv weight-gradient with the roles of
+# input and grad swapped (for w).
 
 def _convt_fwd(ctx, x, w, b, stride, padding, output_padding, dilation, groups):
-    G = groups
-    N, Cin = x.shape[:2]
-    sp = x.shape[2:]
     k = w.shape[2:]
     nd = len(k)
-    Cgo = w.shape[1]
     s, d, p, op = stride, dilation, padding, output_padding
-    out_sp = tuple((sp[i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1
+    out_sp = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1
                    for i in range(nd))
-    xcl = _nchw_to_cl(x, G)  # (G, N*Pin, Cg_in)
-    wr = w.reshape((G, Cin // G, Cgo) + tuple(k))
-    wr = np.ascontiguousarray(wr.transpose((0, 1) + tuple(range(3, 3 + nd)) + (2,)),
-                              dtype=_compute_dtype(w)).reshape(G, Cin // G, -1)
-    pcols = np.matmul(xcl, wr).reshape((G, N) + tuple(sp) + tuple(k) + (Cgo,))
-    full = tuple(out_sp[i] + 2 * p[i] for i in range(nd))
-    dest = np.zeros((N,) + full + (G * Cgo,), pcols.dtype)
-    _col2im(pcols, dest, k, s, d, sp)
-    inner = dest[(slice(None),) + tuple(slice(p[i], p[i] + out_sp[i]) for i in range(nd))]
-    res = np.empty((N, G * Cgo) + out_sp, x.dtype)
-    src = np.moveaxis(inner, -1, 1)
+    out = _conv_input_grad(x, w, (x.shape[0], w.shape[1] * groups) + out_sp, groups, s, d,
+                           [(v, v) for v in p])
     if b is not None:
-        np.add(src, b.reshape((-1,) + (1,) * nd).astype(src.dtype, copy=False), out=res,
-               casting="unsafe")
-    else:
-        np.copyto(res, src, casting="unsafe")
-    return res
+        out += b.reshape((-1,) + (1,) * nd).astype(out.dtype, copy=False)
+    return out
 
 
 _convt = Op("ConvolutionBackward0", _convt_fwd, saves=(0, 1), raw_backward=True)
@@ -372,28 +389,17 @@ _convt = Op("ConvolutionBackward0", _convt_fwd, saves=(0, 1), raw_backward=True)
 
 @_convt.backward
 def _(ctx, g):
-    x, w, b = (a._data if isinstance(a, Tensor) else None for a in ctx.inputs)
+    x, w = ctx.inputs[0]._data, ctx.inputs[1]._data
     kw = ctx.kw
-    s, p, d, G = kw["stride"], kw["padding"], kw["dilation"], kw["groups"]
+    s, d, G = kw["stride"], kw["dilation"], kw["groups"]
+    pads = [(v, v) for v in kw["padding"]]
     need = ctx.needs_input_grad
-    N, Cin = x.shape[:2]
-    sp = x.shape[2:]
-    k = w.shape[2:]
-    nd = len(k)
-    Cgo = w.shape[1]
-    # gradient wrt the input is the forward convolution of g, cut to the input's size
-    gcols = _im2col(_pad_channels_last(g, [(v, v) for v in p]), G, k, s, d, sp)
     gx = gw = gb = None
+    cols = None
     if need[0]:
-        wc = w.reshape((G, Cin // G, Cgo) + tuple(k))
-        wc = np.ascontiguousarray(wc.transpose((0,) + tuple(range(3, 3 + nd)) + (2, 1)),
-                                  dtype=_compute_dtype(w)).reshape(G, -1, Cin // G)
-        gx = _cl_to_nchw(np.matmul(gcols, wc), N, sp, None, x.dtype)
+        gx, cols = _conv_forward(g, w, G, s, d, pads, x.shape[2:])
     if need[1]:
-        xcl = _nchw_to_cl(x, G)
-        m = np.matmul(xcl.transpose(0, 2, 1), gcols)  # (G, Cg_in, K*Cgo)
-        m = m.reshape((G, Cin // G) + tuple(k) + (Cgo,))
-        gw = np.moveaxis(m, -1, 2).reshape(w.shape).astype(w.dtype, copy=False)
+        gw = _conv_weight_grad(g, x, w.shape, G, s, d, pads, cols)
     if need[2]:
         gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=_compute_dtype(g))
     return gx, gw, gb

@@ -1,40 +1,120 @@
-"""Elementwise ops: arithmetic, unary math, comparisons, logical ops, where, clamp."""
+"""Elementwise ops: arithmetic, unary math, comparisons, logical ops, where, clamp.
+
+Operands are brought to PyTorch's result dtype first (``result_dtype``).  float16
+and bfloat16 are computed in float32 and rounded once, as PyTorch's CPU kernels
+do; where PyTorch's kernel reads a scalar second operand unrounded (mul, div)
+so do we.  Results are laid out in memory as PyTorch lays them out
+(``fix_layout``), which only costs anything for non-contiguous inputs.
+"""
+import builtins
 import math
 
 from .. import _errors
 from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
-from ._util import D, Tensor, _wrap, np, result_dtype, cast_arg, float_dtype_for, install
+from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, cast_array, finish, fix_layout,
+                    float_dtype_for, install, not_implemented, operand, opmath, result_dtype,
+                    scalar_opmath)
 
+_ndarray = np.ndarray
+_F32 = np.dtype(np.float32)
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
+_INT, _FLOAT = D._CATEGORY_INT, D._CATEGORY_FLOAT
 
 
-def _bcast_error(a, b):
-    sa = getattr(a, "shape", ())
-    sb = getattr(b, "shape", ())
-    return _errors.broadcast_mismatch(sa, sb)
+def _shape(x):
+    return x.shape if isinstance(x, (Tensor, _ndarray)) else ()
 
 
-def _fast_arrays(a, b):
-    """Arrays for a same-dtype tensor pair, or None to take the general path."""
-    if type(b) is Tensor and type(a) is Tensor and a.dtype is b.dtype:
-        return a.dtype
-    return None
+def _bcast_error(*xs):
+    """PyTorch's error for operands that do not broadcast, naming the first clash."""
+    shape = _shape(xs[0])
+    for x in xs[1:]:
+        try:
+            shape = np.broadcast_shapes(shape, _shape(x))
+        except ValueError:
+            return _errors.broadcast_mismatch(shape, _shape(x))
+    return RuntimeError(f"shapes {[list(_shape(x)) for x in xs]} cannot be broadcast")
 
 
-# --- add / sub / mul / div ---------------------------------------------------------
-
-def _add_fwd(ctx, a, b, dt, alpha=1):
+def _run2(kernel, a, b, dt, scalar_b=False):
+    """``kernel(a, b)`` with operands in ``dt`` (halves in float32); result in ``dt``."""
     try:
+        if dt.np in HALF:
+            y = scalar_opmath(b, dt) if scalar_b else opmath(b, dt)
+            r = kernel(opmath(a, dt), y)
+        else:
+            r = kernel(operand(a, dt), operand(b, dt))
+    except ValueError as e:
+        if "broadcast" in str(e):
+            raise _bcast_error(a, b) from None
+        raise
+    if type(r) is not _ndarray or r.dtype != dt.np:
+        r = finish(r, dt)
+    return fix_layout(r, (a, b))
+
+
+def _is_scalar_like(x):
+    return not isinstance(x, (Tensor, _ndarray)) or x.ndim == 0
+
+
+def _fl(x, g):
+    """A non-float input as ``g``'s dtype, so backward formulas never do bool arithmetic."""
+    return x.to(g.dtype) if isinstance(x, Tensor) and x.dtype.category <= _INT else x
+
+
+def _not_tensor(name, x, pos="input", n=1):
+    return TypeError(f"{name}(): argument '{pos}' (position {n}) must be Tensor, not "
+                     f"{type(x).__name__}")
+
+
+def _reject(kernel, dt, bad):
+    """Raise PyTorch's "not implemented" for a result dtype in ``bad`` (a category set)."""
+    if (dt is D.bool and "bool" in bad) or (dt.category == _INT and "int" in bad) or (
+            dt.is_complex and "complex" in bad) or (dt.is_floating_point and "float" in bad):
+        raise not_implemented(kernel, dt)
+
+
+def _check_alpha(alpha, dt):
+    if isinstance(alpha, bool):
+        if dt is not D.bool:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, float) and dt.category <= _INT:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    elif isinstance(alpha, complex) and not dt.is_complex:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+
+
+def _out(r, out):
+    """Write a result into ``out=`` with PyTorch's casting check and resize."""
+    if out is None:
+        return r
+    if not D.can_cast(r.dtype, out.dtype):
+        raise RuntimeError(f"result type {TYPE_NAMES[r.dtype.name]} can't be cast to the "
+                           f"desired output type {TYPE_NAMES[out.dtype.name]}")
+    if out.shape != r.shape:
+        out.resize_(r.shape)
+    out.copy_(r)
+    return out
+
+
+# --- add / sub / rsub -----------------------------------------------------------------
+
+def _axpy(sign):
+    """``a + sign*alpha*b``: alpha is cast to the result type, as PyTorch casts it."""
+    def kernel(ctx, a, b, dt, alpha=1):
         if alpha == 1:
-            return np.add(cast_arg(a, dt), cast_arg(b, dt))
-        return np.add(cast_arg(a, dt), np.multiply(cast_arg(b, dt), cast_arg(alpha, dt)))
-    except ValueError:
-        raise _bcast_error(a, b) from None
+            return _run2(np.add if sign > 0 else np.subtract, a, b, dt)
+        al = operand(alpha, dt) if dt.np not in HALF else opmath(alpha, dt)
+        return _run2(lambda x, y: (np.add if sign > 0 else np.subtract)(x, y * al), a, b, dt)
+    return kernel
 
 
-_add = Op("AddBackward0", _add_fwd, saves=())
+_add = Op("AddBackward0", _axpy(1), saves=())
+_sub = Op("SubBackward0", _axpy(-1), saves=())
 
 
 @_add.backward
@@ -43,75 +123,144 @@ def _(ctx, g):
     return g, (g if alpha == 1 else g * alpha)
 
 
-def _sub_fwd(ctx, a, b, dt, alpha=1):
-    try:
-        if alpha == 1:
-            return np.subtract(cast_arg(a, dt), cast_arg(b, dt))
-        return np.subtract(cast_arg(a, dt), np.multiply(cast_arg(b, dt), cast_arg(alpha, dt)))
-    except ValueError:
-        raise _bcast_error(a, b) from None
-
-
-_sub = Op("SubBackward0", _sub_fwd, saves=())
-
-
 @_sub.backward
 def _(ctx, g):
     alpha = ctx.kw.get("alpha", 1)
-    return g, (-g if alpha == 1 else g * -alpha)
+    return g, (-g if alpha == 1 else -g * alpha)
 
 
-_rsub = Op("RsubBackward1", lambda ctx, a, scalar, dt, alpha=1: np.subtract(
-    cast_arg(scalar, dt), np.multiply(cast_arg(a, dt), cast_arg(alpha, dt))), saves=())
+_rsub_t = Op("RsubBackward0", lambda ctx, a, b, dt, alpha=1: _axpy(-1)(ctx, b, a, dt, alpha),
+             saves=())
+_rsub_s = Op("RsubBackward1", lambda ctx, a, other, dt, alpha=1: _axpy(-1)(
+    ctx, other, a, dt, alpha), saves=())
 
 
-@_rsub.backward
+@_rsub_t.backward
 def _(ctx, g):
-    return g * -ctx.kw.get("alpha", 1)
+    alpha = ctx.kw.get("alpha", 1)
+    return (-g if alpha == 1 else -g * alpha), g
+
+
+@_rsub_s.backward
+def _(ctx, g):
+    alpha = ctx.kw.get("alpha", 1)
+    return -g if alpha == 1 else -g * alpha
+
+
+_ONE = 1  # the default alpha; ``alpha is _ONE`` also rules out ``alpha=True``
+_NOT_HALF = frozenset(d for d in D.ALL if d.np not in HALF)
+_NO_BOOL = _NOT_HALF - {D.bool}
+_FLOATS = frozenset((D.float32, D.float64))
+
+
+def _fast(ufunc, input, other, dts):
+    """The graph-free result of ``ufunc`` for the common cases, else None.
+
+    Common: two tensors of one dtype in ``dts``, or a float32/float64 tensor and a
+    Python number (NumPy keeps the array's dtype for it, as PyTorch does).
+    """
+    if type(input) is not Tensor:
+        return None
+    t = type(other)
+    dt = input.dtype
+    if t is Tensor:
+        if other.dtype is not dt or dt not in dts or (
+                _grad_state.enabled and (input._requires_grad or other._requires_grad)):
+            return None
+        b = other._data
+    elif (t is float or t is int) and dt in _FLOATS:
+        if _grad_state.enabled and input._requires_grad:
+            return None
+        b = other
+    else:
+        return None
+    a = input._data
+    try:
+        r = ufunc(a, b)
+    except ValueError:
+        raise _bcast_error(a, b) from None
+    if type(r) is _ndarray and not (a.flags.c_contiguous and (
+            t is not Tensor or b.flags.c_contiguous)):
+        r = fix_layout(r, (a, b))
+    return _wrap(r)
+
+
+def _need_tensor(name, input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise _not_tensor(name, input)
+
+
+def add(input, other, *, alpha=1, out=None):
+    if alpha is _ONE and out is None:
+        r = _fast(np.add, input, other, _NOT_HALF)
+        if r is not None:
+            return r
+    if type(input) is Tensor and type(other) is Tensor and input.dtype is other.dtype:
+        dt = input.dtype
+    else:
+        _need_tensor("add", input, other)
+        dt = result_dtype(input, other)
+    if alpha != 1 or alpha is True:
+        _check_alpha(alpha, dt)
+        return _out(_add(input, other, dt=dt, alpha=alpha), out)
+    return _out(_add(input, other, dt=dt), out)
 
 
 def _check_sub_bool(a, b):
-    if (getattr(a, "dtype", None) is D.bool) or (getattr(b, "dtype", None) is D.bool):
-        raise RuntimeError(
+    ab, bb = getattr(a, "dtype", None) is D.bool, getattr(b, "dtype", None) is D.bool
+    if ab and bb:
+        raise NotImplementedError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
-            "`^` or `logical_xor()` operator instead." if isinstance(b, Tensor) else
+            "`^` or `logical_xor()` operator instead.")
+    if ab or bb:
+        raise NotImplementedError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
-def add(input, other, *, alpha=1, out=None):
-    dt = _fast_arrays(input, other) or result_dtype(input, other)
-    if not isinstance(input, Tensor):
-        input, other = other, input
-    r = _add(input, other, dt=dt, alpha=alpha) if alpha != 1 else _add(input, other, dt=dt)
-    return _out(r, out)
-
-
 def sub(input, other, *, alpha=1, out=None):
-    _check_sub_bool(input, other)
-    dt = _fast_arrays(input, other) or result_dtype(input, other)
-    if not isinstance(input, Tensor):
-        return _out(_rsub(other, scalar=input, dt=dt, alpha=alpha), out)
-    r = _sub(input, other, dt=dt, alpha=alpha) if alpha != 1 else _sub(input, other, dt=dt)
-    return _out(r, out)
+    if alpha is _ONE and out is None:
+        r = _fast(np.subtract, input, other, _NO_BOOL)
+        if r is not None:
+            return r
+    if type(input) is Tensor and type(other) is Tensor and input.dtype is other.dtype \
+            and input.dtype is not D.bool:
+        dt = input.dtype
+    else:
+        _check_sub_bool(input, other)
+        _need_tensor("sub", input, other)
+        dt = result_dtype(input, other)
+    if alpha != 1 or alpha is True:
+        _check_alpha(alpha, dt)
+        return _out(_sub(input, other, dt=dt, alpha=alpha), out)
+    return _out(_sub(input, other, dt=dt), out)
 
 
-def rsub(input, other, *, alpha=1):
+def rsub(input, other, *, alpha=1, out=None):
+    """``other - alpha * input``."""
     _check_sub_bool(input, other)
     dt = result_dtype(input, other)
+    kw = {"alpha": alpha} if alpha != 1 else {}
+    if kw:
+        _check_alpha(alpha, dt)
     if isinstance(other, Tensor):
-        return sub(other, input, alpha=alpha)
-    return _rsub(input, scalar=other, dt=dt, alpha=alpha)
+        return _out(_rsub_t(input, other, dt=dt, **kw), out)
+    return _out(_rsub_s(input, other=other, dt=dt, **kw), out)
 
 
-_mul = Op("MulBackward0", lambda ctx, a, b, dt: _mul_fwd(a, b, dt))
+# --- mul / div --------------------------------------------------------------------------
+
+def _mul_fwd(ctx, a, b, dt):
+    if type(a) is _ndarray and type(b) is _ndarray and a.dtype == b.dtype == dt.np \
+            and dt.np not in HALF:
+        try:
+            return fix_layout(np.multiply(a, b), (a, b))
+        except ValueError:
+            raise _bcast_error(a, b) from None
+    return _run2(np.multiply, a, b, dt, scalar_b=_is_scalar_like(b))
 
 
-def _mul_fwd(a, b, dt):
-    try:
-        return np.multiply(cast_arg(a, dt), cast_arg(b, dt))
-    except ValueError:
-        raise _bcast_error(a, b) from None
+_mul = Op("MulBackward0", _mul_fwd)
 
 
 @_mul.backward
@@ -122,17 +271,18 @@ def _(ctx, g):
 
 
 def mul(input, other, *, out=None):
-    dt = _fast_arrays(input, other) or result_dtype(input, other)
-    if dt is D.bool:
-        return _out(logical_and(input, other), out)
-    return _out(_mul(input, other, dt=dt), out)
+    if out is None:
+        r = _fast(np.multiply, input, other, _NOT_HALF)
+        if r is not None:
+            return r
+    if type(input) is Tensor and type(other) is Tensor and input.dtype is other.dtype:
+        return _out(_mul(input, other, dt=input.dtype), out)
+    _need_tensor("mul", input, other)
+    return _out(_mul(input, other, dt=result_dtype(input, other)), out)
 
 
 def _div_fwd(ctx, a, b, dt):
-    try:
-        return np.true_divide(cast_arg(a, dt), cast_arg(b, dt))
-    except ValueError:
-        raise _bcast_error(a, b) from None
+    return _run2(np.true_divide, a, b, dt, scalar_b=_is_scalar_like(b))
 
 
 _div = Op("DivBackward0", _div_fwd)
@@ -142,166 +292,256 @@ _div = Op("DivBackward0", _div_fwd)
 def _(ctx, g):
     a, b = ctx.inputs
     n = ctx.needs_input_grad
-    ga = g / b if n[0] else None
-    gb = -g * a / (b * b) if n[1] else None
-    return ga, gb
+    return (g / b if n[0] else None), (-g * ((a / b) / b) if n[1] else None)
 
 
-def _div_round_fwd(ctx, a, b, dt, rounding_mode):
-    x, y = cast_arg(a, dt), cast_arg(b, dt)
-    try:
-        if dt.is_floating_point:
-            q = np.true_divide(x, y)
-            return np.floor(q) if rounding_mode == "floor" else np.trunc(q)
-        if np.any(np.asarray(y) == 0):
-            raise RuntimeError("ZeroDivisionError")
-        if rounding_mode == "floor":
-            return np.floor_divide(x, y)
+def _int_zero_check(b):
+    if np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _floor_div(x, y):
+    if x.dtype.kind in "iub" if type(x) is _ndarray else isinstance(x, (int, np.integer)):
+        _int_zero_check(y)
+    return np.floor_divide(x, y)
+
+
+def _trunc_div(x, y):
+    if np.asarray(x).dtype.kind in "iu":
+        _int_zero_check(y)
         q = np.floor_divide(x, y)
         fix = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
         return q + fix.astype(q.dtype)
-    except ValueError:
-        raise _bcast_error(a, b) from None
+    return np.trunc(np.true_divide(x, y))
 
 
-_div_round = Op("DivBackward2", _div_round_fwd, saves=())
+def _div_mode_fwd(ctx, a, b, dt, rounding_mode):
+    kernel = _floor_div if rounding_mode == "floor" else _trunc_div
+    return _run2(kernel, a, b, dt, scalar_b=_is_scalar_like(b) and dt.is_floating_point)
 
 
-@_div_round.backward
-def _(ctx, g):
-    return g * 0, None
+_div_mode = Op("DivBackward2", _div_mode_fwd, saves=())
+_div_mode.backward(lambda ctx, g: (g * 0, g * 0 if isinstance(ctx.inputs[1], Tensor) else None))
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode is None and out is None:
+        r = _fast(np.true_divide, input, other, _FLOATS)
+        if r is not None:
+            return r
+    _need_tensor("div", input, other)
+    dt = result_dtype(input, other)
     if rounding_mode is None:
-        dt = result_dtype(input, other)
-        if not (dt.is_floating_point or dt.is_complex):
+        if dt.category <= _INT:
             dt = D.get_default_dtype()
-        if not isinstance(input, Tensor):
-            return _out(reciprocal(other) * input, out)
         return _out(_div(input, other, dt=dt), out)
     if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
-                           f"'floor' but found '{rounding_mode}'")
-    dt = result_dtype(input, other)
-    if not isinstance(input, Tensor):
-        from .._creation import tensor
-        input = tensor(input)
-    return _out(_div_round(input, other, dt=dt, rounding_mode=rounding_mode), out)
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found '{rounding_mode}'")
+    _reject(f"div_{rounding_mode}_cpu", dt, ("bool", "complex"))
+    return _out(_div_mode(input, other, dt=dt, rounding_mode=rounding_mode), out)
 
 
 def true_divide(input, other, *, out=None):
     return div(input, other, out=out)
 
 
+_floordiv_ni = Op("torch::autograd::NotImplemented", _div_mode_fwd, saves=())
+
+
+@_floordiv_ni.backward
+def _(ctx, g):
+    raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
 def floor_divide(input, other, *, out=None):
-    return div(input, other, rounding_mode="floor", out=out)
+    _need_tensor("floor_divide", input, other)
+    dt = result_dtype(input, other)
+    _reject("div_floor_cpu", dt, ("bool", "complex"))
+    return _out(_floordiv_ni(input, other, dt=dt, rounding_mode="floor"), out)
 
 
-def _out(r, out):
-    if out is None:
-        return r
-    if out.shape != r.shape:
-        out.resize_(r.shape)
-    out.copy_(r)
-    return out
+# --- remainder / fmod ----------------------------------------------------------------
+
+def _remainder_np(x, y):
+    if np.asarray(x).dtype.kind in "iu":
+        _int_zero_check(y)
+        return np.remainder(x, y)
+    m = np.fmod(x, y)
+    # PyTorch keeps fmod's signed zero; NumPy's remainder would take the divisor's sign.
+    return np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
 
 
-# --- pow ---------------------------------------------------------------------------
-
-def _pow_fwd(ctx, a, exponent, dt):
-    x = cast_arg(a, dt)
-    if dt.category == D._CATEGORY_INT and np.any(np.asarray(exponent) < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return np.power(x, cast_arg(exponent, dt))
+def _fmod_np(x, y):
+    if np.asarray(x).dtype.kind in "iu":
+        _int_zero_check(y)
+    return np.fmod(x, y)
 
 
-_pow_scalar = Op("PowBackward0", lambda ctx, a, exponent, dt: _pow_fwd(ctx, a, exponent, dt))
+def _mod_ops(name, kernel, mode):
+    scalar = Op(f"{name}Backward0", lambda ctx, a, other, dt: _run2(kernel, a, other, dt),
+                saves=())
+    scalar.backward(lambda ctx, g: g)
+    tensor = Op(f"{name}Backward1", lambda ctx, a, b, dt: _run2(kernel, a, b, dt))
+
+    @tensor.backward
+    def _(ctx, g):
+        a, b = ctx.inputs
+        return g, (-g * a.div(b, rounding_mode=mode) if ctx.needs_input_grad[1] else None)
+    return scalar, tensor
 
 
-@_pow_scalar.backward
+_rem_s, _rem_t = _mod_ops("Remainder", _remainder_np, "floor")
+_fmod_s, _fmod_t = _mod_ops("Fmod", _fmod_np, "trunc")
+_rem_ni = Op("torch::autograd::NotImplemented",
+             lambda ctx, b, dt, self: _run2(_remainder_np, self, b, dt), saves=())
+
+
+@_rem_ni.backward
+def _(ctx, g):
+    raise RuntimeError("derivative for aten::remainder is not implemented")
+
+
+def remainder(input, other, *, out=None):
+    dt = result_dtype(input, other)
+    _reject("remainder_cpu", dt, ("bool", "complex"))
+    if not isinstance(input, Tensor):
+        return _out(_rem_ni(other, dt=dt, self=input), out)
+    if isinstance(other, Tensor):
+        return _out(_rem_t(input, other, dt=dt), out)
+    return _out(_rem_s(input, other=other, dt=dt), out)
+
+
+def fmod(input, other, *, out=None):
+    if not isinstance(input, Tensor):
+        raise _not_tensor("fmod", input)
+    dt = result_dtype(input, other)
+    _reject("fmod_cpu", dt, ("bool", "complex"))
+    if isinstance(other, Tensor):
+        return _out(_fmod_t(input, other, dt=dt), out)
+    return _out(_fmod_s(input, other=other, dt=dt), out)
+
+
+# --- pow ----------------------------------------------------------------------------------
+
+def _int_pow(x, e):
+    """Integer power where negative exponents give 0 (or +-1 for bases +-1), like PyTorch."""
+    e = np.asarray(e)
+    if not (e < 0).any():
+        return np.power(x, e)
+    r = np.power(x, np.maximum(e, 0).astype(e.dtype))
+    one = np.ones((), r.dtype)
+    neg_one = np.where(np.remainder(e, 2) == 0, one, -one if r.dtype.kind == "i" else one)
+    small = np.where(x == 1, one, np.where(x == -1, neg_one, np.zeros((), r.dtype)))
+    return np.where(e < 0, small, r).astype(r.dtype, copy=False)
+
+
+def _pow_np(x, e):
+    if np.asarray(x).dtype.kind in "iu":
+        return _int_pow(x, e)
+    return np.power(x, e)
+
+
+_pow_s = Op("PowBackward0", lambda ctx, a, exponent, dt: _run2(_pow_np, a, exponent, dt))
+
+
+@_pow_s.backward
 def _(ctx, g):
     (a,) = ctx.inputs
     e = ctx.kw["exponent"]
     if e == 0:
         return g * 0
-    return g * e * a.pow(e - 1)
+    return g * (e * a.pow(e - 1))
 
 
-def _pow_tt_fwd(ctx, a, b, dt):
-    try:
-        return _pow_fwd(ctx, a, b, dt)
-    except ValueError:
-        raise _bcast_error(a, b) from None
+_pow_t = Op("PowBackward1", lambda ctx, a, b, dt: _run2(_pow_np, a, b, dt), saves_output=True)
 
 
-_pow_tt = Op("PowBackward1", _pow_tt_fwd, saves_output=True)
-
-
-@_pow_tt.backward
+@_pow_t.backward
 def _(ctx, g):
-    a, b = ctx.inputs
+    a, b = (_fl(x, g) for x in ctx.inputs)
     n = ctx.needs_input_grad
-    ga = g * b * a.pow(b - 1) if n[0] else None
-    gb = None
+    ga = gb = None
+    if n[0]:
+        ga = where(b == 0, 0.0, g * (b * a.pow(b - 1)))
     if n[1]:
-        r = ctx.result
-        gb = where((a == 0) & (b >= 0), 0.0, g * r * a.log())
+        gb = g * where((a == 0) & (b >= 0), 0.0, ctx.result * a.log())
     return ga, gb
 
 
-_pow_base = Op("PowBackward2", lambda ctx, exponent, base, dt: np.power(
-    cast_arg(base, dt), cast_arg(exponent, dt)), saves_output=True)
+_pow_b = Op("PowBackward2", lambda ctx, e, dt, base: _run2(_pow_np, base, e, dt),
+            saves_output=True)
 
 
-@_pow_base.backward
+@_pow_b.backward
 def _(ctx, g):
-    base = ctx.kw["base"]
+    base, e = ctx.kw["base"], _fl(ctx.inputs[0], g)
     if base == 0:
-        return g * 0
-    return g * ctx.result * math.log(base)
+        return where(e >= 0, 0.0, g * (ctx.result * -math.inf))
+    return g * (ctx.result * math.log(base))
 
 
 def pow(input, exponent, *, out=None):
-    if not isinstance(input, Tensor):
-        dt = result_dtype(input, exponent)
-        return _out(_pow_base(exponent, base=input, dt=dt), out)
     dt = result_dtype(input, exponent)
+    if not isinstance(input, Tensor):
+        if dt is D.bool:
+            raise not_implemented("pow", dt)
+        return _out(_pow_b(exponent, dt=dt, base=input), out)
     if isinstance(exponent, Tensor):
-        return _out(_pow_tt(input, exponent, dt=dt), out)
-    if dt.category <= D._CATEGORY_INT and isinstance(exponent, float):
-        dt = D.get_default_dtype()
-    return _out(_pow_scalar(input, exponent=exponent, dt=dt), out)
+        if dt is D.bool:
+            raise not_implemented("pow", dt)
+        return _out(_pow_t(input, exponent, dt=dt), out)
+    if dt.category == _INT and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _out(_pow_s(input, exponent=exponent, dt=dt), out)
 
 
 def square(input, *, out=None):
     return pow(input, 2, out=out)
 
 
-def float_power(input, exponent):
-    x = input.to(D.float64) if isinstance(input, Tensor) else input
-    e = exponent.to(D.float64) if isinstance(exponent, Tensor) else exponent
-    return pow(x, e)
+def float_power(input, exponent, *, out=None):
+    cplx = any(isinstance(x, complex) or (isinstance(x, Tensor) and x.dtype.is_complex)
+               for x in (input, exponent))
+    dt = D.complex128 if cplx else D.float64
+    x = input.to(dt) if isinstance(input, Tensor) else input
+    e = exponent.to(dt) if isinstance(exponent, Tensor) else exponent
+    return _out(pow(x, e), out)
 
 
-# --- unary math --------------------------------------------------------------------
+# --- unary math --------------------------------------------------------------------------
 
-def _unary(name, fn, backward, floating=True, saves_output=False, keep_int=False):
-    """A unary op: ``fn`` on arrays; ``backward(ctx, g, x)`` on Tensors."""
+def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_output=False,
+           messages=None):
+    """A unary op: ``fn`` on arrays; ``backward(ctx, g, x)`` on Tensors.
+
+    kind "float": integer inputs compute in the default float dtype; "same": the
+    input dtype is kept.  ``reject`` lists dtype categories PyTorch has no kernel
+    for (named ``kernel``), ``messages`` overrides the error text per category.
+    """
     def fwd(ctx, a, dt):
-        return fn(a if a.dtype == dt.np else a.astype(dt.np))
+        if dt.np in HALF:
+            return fn(cast_array(a, dt.np).astype(_F32)).astype(dt.np)
+        r = fn(a if a.dtype == dt.np else cast_array(a, dt.np))
+        return r if type(r) is _ndarray and r.dtype == dt.np else finish(r, dt)
 
     op = Op(name, fwd, saves_output=saves_output)
-
-    @op.backward
-    def _(ctx, g):
-        return backward(ctx, g, ctx.inputs[0])
+    op.backward(lambda ctx, g: backward(ctx, g, ctx.inputs[0]))
+    kname = kernel or name.replace("Backward0", "").lower() + "_cpu"
 
     def public(input, *, out=None):
-        if floating:
-            dt = float_dtype_for(input)
-        else:
-            dt = input.dtype
+        d = input.dtype
+        if d in _FLOATS and out is None and not (_grad_state.enabled and input._requires_grad):
+            return _wrap(fn(input._data))  # the hot path: no graph, no casts
+        if reject:
+            cat = "bool" if d is D.bool else "int" if d.category == _INT else \
+                "complex" if d.is_complex else "float"
+            if cat in reject:
+                if messages and cat in messages:
+                    raise messages[cat][0](messages[cat][1])
+                raise not_implemented(kname, d)
+        dt = d if kind == "same" or d.is_floating_point or d.is_complex else \
+            D.get_default_dtype()
         return _out(op(input, dt=dt), out)
     public.__name__ = name.replace("Backward0", "").lower()
     return public
@@ -311,22 +551,15 @@ def _zero_grad(ctx, g, x):
     return g * 0
 
 
-def _erf(a):
-    from scipy import special
-    return special.erf(a).astype(a.dtype, copy=False)
-
-
-def _erfc(a):
-    from scipy import special
-    return special.erfc(a).astype(a.dtype, copy=False)
-
-
-def _erfinv(a):
-    from scipy import special
-    return special.erfinv(a).astype(a.dtype, copy=False)
+def _special(name):
+    def fn(a):
+        from scipy import special
+        return getattr(special, name)(a).astype(a.dtype, copy=False)
+    return fn
 
 
 _SQRT_PI_2 = 2.0 / math.sqrt(math.pi)
+_CPLX = ("complex",)
 
 exp = _unary("ExpBackward0", np.exp, lambda c, g, x: g * c.result, saves_output=True)
 exp2 = _unary("Exp2Backward0", np.exp2, lambda c, g, x: g * c.result * _LN2, saves_output=True)
@@ -340,24 +573,27 @@ sqrt = _unary("SqrtBackward0", np.sqrt, lambda c, g, x: g / (2 * c.result), save
 rsqrt = _unary("RsqrtBackward0", lambda a: 1 / np.sqrt(a),
                lambda c, g, x: -0.5 * g * c.result.pow(3), saves_output=True)
 sin = _unary("SinBackward0", np.sin, lambda c, g, x: g * x.cos())
-cos = _unary("CosBackward0", np.cos, lambda c, g, x: -g * x.sin())
+cos = _unary("CosBackward0", np.cos, lambda c, g, x: g * -x.sin())
 tan = _unary("TanBackward0", np.tan, lambda c, g, x: g * (1 + c.result.pow(2)),
              saves_output=True)
-asin = _unary("AsinBackward0", np.arcsin, lambda c, g, x: g * (1 - x * x).rsqrt())
-acos = _unary("AcosBackward0", np.arccos, lambda c, g, x: -g * (1 - x * x).rsqrt())
-atan = _unary("AtanBackward0", np.arctan, lambda c, g, x: g / (1 + x * x))
+asin = _unary("AsinBackward0", np.arcsin, lambda c, g, x: g * (-x * x + 1).rsqrt())
+acos = _unary("AcosBackward0", np.arccos, lambda c, g, x: g * -((-x * x + 1).rsqrt()))
+atan = _unary("AtanBackward0", np.arctan, lambda c, g, x: g / (x * x + 1))
 sinh = _unary("SinhBackward0", np.sinh, lambda c, g, x: g * x.cosh())
 cosh = _unary("CoshBackward0", np.cosh, lambda c, g, x: g * x.sinh())
 tanh = _unary("TanhBackward0", np.tanh, lambda c, g, x: g * (1 - c.result.pow(2)),
               saves_output=True)
-asinh = _unary("AsinhBackward0", np.arcsinh, lambda c, g, x: g * (x * x + 1).rsqrt())
+asinh = _unary("AsinhBackward0", np.arcsinh, lambda c, g, x: g * (x.pow(2) + 1).rsqrt())
 acosh = _unary("AcoshBackward0", np.arccosh, lambda c, g, x: g * (x * x - 1).rsqrt())
-atanh = _unary("AtanhBackward0", np.arctanh, lambda c, g, x: g / (1 - x * x))
-erf = _unary("ErfBackward0", _erf, lambda c, g, x: g * _SQRT_PI_2 * (-x * x).exp())
-erfc = _unary("ErfcBackward0", _erfc, lambda c, g, x: -g * _SQRT_PI_2 * (-x * x).exp())
-erfinv = _unary("ErfinvBackward0", _erfinv,
-                lambda c, g, x: g * (math.sqrt(math.pi) / 2) * c.result.pow(2).exp(),
-                saves_output=True)
+atanh = _unary("AtanhBackward0", np.arctanh, lambda c, g, x: g * 1 / (1 - x.pow(2)))
+erf = _unary("ErfBackward0", _special("erf"), lambda c, g, x: _SQRT_PI_2 * (-x.pow(2)).exp() * g,
+             reject=_CPLX, kernel="erf_vml_cpu")
+erfc = _unary("ErfcBackward0", _special("erfc"),
+              lambda c, g, x: -_SQRT_PI_2 * (-x.pow(2)).exp() * g,
+              reject=_CPLX, kernel="erfc_vml_cpu")
+erfinv = _unary("ErfinvBackward0", _special("erfinv"),
+                lambda c, g, x: (math.sqrt(math.pi) / 2) * c.result.pow(2).exp() * g,
+                saves_output=True, reject=_CPLX, kernel="erfinv_vml_cpu")
 
 
 def _sigmoid_np(a):
@@ -366,500 +602,246 @@ def _sigmoid_np(a):
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
+def _sign_np(a):
+    if a.dtype == np.bool_:
+        return a.copy()
+    s = np.sign(a)
+    return np.where(np.isnan(s), 0, s).astype(a.dtype) if a.dtype.kind == "f" else s
+
+
 sigmoid = _unary("SigmoidBackward0", _sigmoid_np,
-                 lambda c, g, x: g * c.result * (1 - c.result), saves_output=True)
+                 lambda c, g, x: g * (1 - c.result) * c.result, saves_output=True)
 reciprocal = _unary("ReciprocalBackward0", lambda a: 1 / a,
-                    lambda c, g, x: -g * c.result * c.result, saves_output=True)
-neg = _unary("NegBackward0", np.negative, lambda c, g, x: -g, floating=False)
-abs = _unary("AbsBackward0", np.abs, lambda c, g, x: g * x.sign(), floating=False)
-sign = _unary("SignBackward0", np.sign, _zero_grad, floating=False)
-sgn = sign
-floor = _unary("FloorBackward0", np.floor, _zero_grad, floating=False)
-ceil = _unary("CeilBackward0", np.ceil, _zero_grad, floating=False)
-trunc = _unary("TruncBackward0", np.trunc, _zero_grad, floating=False)
-fix = trunc
-frac = _unary("FracBackward0", lambda a: a - np.trunc(a), lambda c, g, x: g, floating=False)
-_round0 = _unary("RoundBackward0", np.round, _zero_grad, floating=False)
+                    lambda c, g, x: -g * (c.result * c.result), saves_output=True)
+_BOOL_NEG = (NotImplementedError, "Negation, the `-` operator, on a bool tensor is not "
+             "supported. If you are trying to invert a mask, use the `~` or `logical_not()` "
+             "operator instead.")
+neg = _unary("NegBackward0", np.negative, lambda c, g, x: -g, kind="same", reject=("bool",),
+             messages={"bool": _BOOL_NEG})
+abs = _unary("AbsBackward0", np.abs, lambda c, g, x: g * x.sgn(), kind="same",
+             reject=("bool",))
+sign = _unary("SignBackward0", _sign_np, _zero_grad, kind="same", reject=_CPLX, messages={
+    "complex": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support "
+                "complex numbers. Please use torch.sgn instead.")})
+sgn = _unary("SgnBackward0", _sign_np, _zero_grad, kind="same")
+
+
+def _rounding(name, fn):
+    return _unary(f"{name.capitalize()}Backward0", lambda a: a.copy() if a.dtype.kind in "iu"
+                  else fn(a), _zero_grad, kind="same", reject=("bool", "complex"),
+                  kernel=f"{name}_vml_cpu", messages={"complex": (
+                      NotImplementedError, f"{name} is not supported for complex inputs")})
+
+
+floor = _rounding("floor", np.floor)
+ceil = _rounding("ceil", np.ceil)
+trunc = _rounding("trunc", np.trunc)
+frac = _unary("FracBackward0", lambda a: a - np.trunc(a), lambda c, g, x: g, kind="same",
+              reject=("bool", "int", "complex"))
+_round0 = _unary("RoundBackward0", lambda a: a.copy() if a.dtype.kind in "iu" else np.rint(a),
+                 _zero_grad, kind="same", reject=("bool", "complex"), kernel="round_vml_cpu")
 relu = _unary("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
-              lambda c, g, x: g * (c.result > 0), floating=False, saves_output=True)
+              lambda c, g, x: where(c.result <= 0, 0.0, g), kind="same",
+              saves_output=True, reject=("bool", "complex"), messages={
+                  "bool": (NotImplementedError, "Boolean inputs not supported for relu"),
+                  "complex": (NotImplementedError, "clamp is not supported for complex types")})
 negative = neg
 absolute = abs
+fix = trunc
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
-def _bool_unsupported(name):
-    def check(t):
-        if t.dtype is D.bool:
-            raise RuntimeError(f"{name} is not supported for bool tensors.")
-    return check
+def _round_dec_fwd(ctx, a, dt, decimals):
+    x = a.astype(_F32) if a.dtype in HALF else a
+    p = x.dtype.type(10.0 ** builtins.abs(decimals))
+    r = np.rint(x * p) / p if decimals > 0 else np.rint(x / p) * p
+    return r.astype(a.dtype, copy=False)
+
+
+_round_dec = Op("RoundBackward1", _round_dec_fwd, saves=())
+_round_dec.backward(lambda ctx, g: g * 0)
 
 
 def round(input, *, decimals=0, out=None):
     if decimals == 0:
         return _round0(input, out=out)
-    scale = 10.0 ** decimals
-    return _out((input * scale).round() / scale, out)
+    if not input.dtype.is_floating_point:
+        raise not_implemented("round_cpu", input.dtype)
+    return _out(_round_dec(input, dt=input.dtype, decimals=decimals), out)
 
 
 def positive(input):
+    if input.dtype is D.bool:
+        raise NotImplementedError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
-# --- binary math with other grads ---------------------------------------------------
+# --- binary math ------------------------------------------------------------------------
 
-def _make_binary(name, ufunc, backward, saves=None, floating=False):
-    def fwd(ctx, a, b, dt):
-        try:
-            return ufunc(cast_arg(a, dt), cast_arg(b, dt))
-        except ValueError:
-            raise _bcast_error(a, b) from None
-
-    op = Op(name, fwd, saves=saves)
+def _binary(name, ufunc, backward, floating=False, reject=(), kernel=None, saves=None,
+            saves_output=False, complex_error=None):
+    """A tensor-tensor op: ``ufunc`` on arrays, ``backward(ctx, g, a, b)`` on Tensors."""
+    op = Op(name, lambda ctx, a, b, dt: _run2(ufunc, a, b, dt), saves=saves,
+            saves_output=saves_output)
     if backward is not None:
         op.backward(lambda ctx, g: backward(ctx, g, *ctx.inputs))
+    fname = name.replace("Backward0", "").lower()
+    kname = kernel or fname + "_cpu"
 
     def public(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            raise _not_tensor(fname, other, "other", 2)
         dt = result_dtype(input, other)
-        if floating and not (dt.is_floating_point or dt.is_complex):
+        if complex_error and dt.is_complex:
+            raise RuntimeError(complex_error)
+        _reject(kname, dt, reject)
+        if floating and dt.category <= _INT:
             dt = D.get_default_dtype()
-        if not isinstance(input, Tensor):
-            from .._creation import tensor
-            input = tensor(input, dtype=dt)
         return _out(op(input, other, dt=dt), out)
+    public.__name__ = fname
     return public
 
 
-def _maxmin_grad(ctx, g, a, b, cmp):
-    mask = cmp(a, b)
-    eq = (a == b)
-    ga = g * mask + g * eq * 0.5
-    gb = g * (~mask & ~eq) + g * eq * 0.5
-    return ga, gb
+def _maxmin_grad(g, a, b, sign):
+    """PyTorch's tie-splitting gradient of max/min-like ops."""
+    n = where(a == b, g / 2, g)
+    lose_a, lose_b = (a < b, a > b) if sign > 0 else (a > b, a < b)
+    return n.masked_fill(lose_a, 0), n.masked_fill(lose_b, 0)
 
 
-maximum = _make_binary("MaximumBackward0", np.maximum,
-                       lambda c, g, a, b: _maxmin_grad(c, g, a, b, lambda x, y: x > y))
-minimum = _make_binary("MinimumBackward0", np.minimum,
-                       lambda c, g, a, b: _maxmin_grad(c, g, a, b, lambda x, y: x < y))
-fmax = _make_binary("FmaxBackward0", np.fmax,
-                    lambda c, g, a, b: _maxmin_grad(c, g, a, b, lambda x, y: x > y))
-fmin = _make_binary("FminBackward0", np.fmin,
-                    lambda c, g, a, b: _maxmin_grad(c, g, a, b, lambda x, y: x < y))
-atan2 = _make_binary("Atan2Backward0", np.arctan2,
-                     lambda c, g, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
-                     floating=True)
+def _mm(name, ufunc, sign):
+    return _binary(name, ufunc, lambda c, g, a, b: _maxmin_grad(g, a, b, sign),
+                   complex_error=f"{name[:4].lower()}{name[4:-9]} not implemented for complex "
+                                 f"tensors.")
+
+
+maximum = _mm("MaximumBackward0", np.maximum, 1)
+minimum = _mm("MinimumBackward0", np.minimum, -1)
+fmax = _mm("FmaxBackward0", np.fmax, 1)
+fmin = _mm("FminBackward0", np.fmin, -1)
+
+
+def _atan2_grad(c, g, a, b):
+    a, b = _fl(a, g), _fl(b, g)
+    recip = (a * a + b * b).reciprocal()
+    return g * b * recip, g * -a * recip
+
+
+atan2 = _binary("Atan2Backward0", np.arctan2, _atan2_grad, floating=True, reject=_CPLX)
 arctan2 = atan2
-hypot = _make_binary("HypotBackward0", np.hypot,
-                     lambda c, g, a, b: (g * a / a.hypot(b), g * b / a.hypot(b)))
-logaddexp = _make_binary("LogaddexpBackward0", np.logaddexp,
-                         lambda c, g, a, b: (g / (1 + (b - a).exp()), g / (1 + (a - b).exp())))
-copysign = _make_binary("CopysignBackward0", np.copysign, None, floating=True)
+hypot = _binary("HypotBackward0", np.hypot, lambda c, g, a, b: (g * a / c.result,
+                                                               g * b / c.result),
+                reject=("bool", "int", "complex"), saves_output=True)
+logaddexp = _binary("LogaddexpBackward0", np.logaddexp,
+                    lambda c, g, a, b: (g / (1 + (_fl(b, g) - _fl(a, g)).exp()),
+                                        g / (1 + (_fl(a, g) - _fl(b, g)).exp())),
+                    reject=("bool", "int"))
 
 
-def _fmod_np(a, b):
-    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
-        raise RuntimeError("ZeroDivisionError")
-    return np.fmod(a, b)
+def _copysign_grad(c, g, a, b=None):
+    ratio = (c.result / a).masked_fill(a == 0, 0)
+    return (g * ratio, None) if b is not None else g * ratio
 
 
-def _remainder_np(a, b):
-    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
-        raise RuntimeError("ZeroDivisionError")
-    return np.remainder(a, b)
+_copysign_s = Op("CopysignBackward1", lambda ctx, a, other, dt: _run2(np.copysign, a, other, dt),
+                 saves_output=True)
+_copysign_s.backward(lambda ctx, g: _copysign_grad(ctx, g, ctx.inputs[0]))
+_copysign_t = Op("CopysignBackward0", lambda ctx, a, b, dt: _run2(np.copysign, a, b, dt),
+                 saves_output=True)
 
 
-fmod = _make_binary("FmodBackward0", _fmod_np,
-                    lambda c, g, a, b: (g, (-g * (a / b).trunc()) if isinstance(b, Tensor)
-                                        else None))
-remainder = _make_binary("RemainderBackward0", _remainder_np,
-                         lambda c, g, a, b: (g, (-g * (a / b).floor())
-                                             if isinstance(b, Tensor) else None))
-
-
-def _rremainder(self, other):
-    from .._creation import tensor
-    return remainder(tensor(other, dtype=result_dtype(self, other)), self)
-
-
-# --- comparisons and logic (never differentiable) -----------------------------------
-
-def _compare(ufunc, name):
-    def fn(input, other, *, out=None):
-        dt = result_dtype(input, other)
-        a = cast_arg(input, dt)
-        b = cast_arg(other, dt)
-        try:
-            return _out(_wrap(ufunc(a, b)), out)
-        except ValueError:
-            raise _bcast_error(input, other) from None
-    fn.__name__ = name
-    return fn
-
-
-eq = _compare(np.equal, "eq")
-ne = _compare(np.not_equal, "ne")
-lt = _compare(np.less, "lt")
-le = _compare(np.less_equal, "le")
-gt = _compare(np.greater, "gt")
-ge = _compare(np.greater_equal, "ge")
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-
-
-def _logical(ufunc, name):
-    def fn(input, other, *, out=None):
-        a = input._data if isinstance(input, Tensor) else input
-        b = other._data if isinstance(other, Tensor) else other
-        try:
-            return _out(_wrap(ufunc(a, b)), out)
-        except ValueError:
-            raise _bcast_error(input, other) from None
-    fn.__name__ = name
-    return fn
-
-
-logical_and = _logical(lambda a, b: np.logical_and(a, b), "logical_and")
-logical_or = _logical(lambda a, b: np.logical_or(a, b), "logical_or")
-logical_xor = _logical(lambda a, b: np.logical_xor(a, b), "logical_xor")
-
-
-def logical_not(input, *, out=None):
-    return _out(_wrap(np.logical_not(input._data)), out)
-
-
-def _bitwise(ufunc, name):
-    def fn(input, other, *, out=None):
-        dt = result_dtype(input, other)
-        if dt.is_floating_point or dt.is_complex:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_TYPE[dt.name]}\'')
-        try:
-            return _out(_wrap(ufunc(cast_arg(input, dt), cast_arg(other, dt))), out)
-        except ValueError:
-            raise _bcast_error(input, other) from None
-    return fn
-
-
-_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-         "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
-
-
-def bitwise_not(input, *, out=None):
-    if input.dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TYPE[input.dtype.name]}'")
-    return _out(_wrap(np.invert(input._data)), out)
-
-
-def isnan(input):
-    return _wrap(np.isnan(input._data))
-
-
-def isinf(input):
-    return _wrap(np.isinf(input._data))
-
-
-def isposinf(input):
-    return _wrap(np.isposinf(input._data))
-
-
-def isneginf(input):
-    return _wrap(np.isneginf(input._data))
-
-
-def isfinite(input):
-    return _wrap(np.isfinite(input._data))
-
-
-def isreal(input):
-    return _wrap(np.isreal(input._data))
-
-
-def signbit(input):
-    return _wrap(np.signbit(input._data))
-
-
-def _close_arrays(a, b, rtol, atol, equal_nan):
-    dt = result_dtype(a, b)
-    return np.isclose(cast_arg(a, dt), cast_arg(b, dt), rtol=rtol, atol=atol,
-                      equal_nan=equal_nan)
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _wrap(_close_arrays(input, other, rtol, atol, equal_nan))
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.all(_close_arrays(input, other, rtol, atol, equal_nan)))
-
-
-def equal(input, other):
-    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
-
-
-# --- where, clamp, lerp, addcmul, nan_to_num ----------------------------------------
-
-def _where_fwd(ctx, a, b, dt, cond):
-    try:
-        return np.where(cond, cast_arg(a, dt), cast_arg(b, dt))
-    except ValueError:
-        raise _errors.broadcast_mismatch(np.shape(cond), np.broadcast_shapes(
-            np.shape(a), np.shape(b))) from None
-
-
-_where = Op("WhereBackward0", _where_fwd, saves=())
-
-
-@_where.backward
+@_copysign_t.backward
 def _(ctx, g):
-    cond = _wrap(ctx.kw["cond"])
-    zero = g.new_zeros(())
-    n = ctx.needs_input_grad
-    return (where(cond, g, zero) if n[0] else None), (where(cond, zero, g) if n[1] else None)
+    ga, _ = _copysign_grad(ctx, g, *ctx.inputs)
+    return ga, (ctx.inputs[1] * 0 if ctx.needs_input_grad[1] else None)
 
 
-def where(condition, input=None, other=None, *, out=None):
-    if input is None and other is None:
-        from .index import nonzero
-        return nonzero(condition, as_tuple=True)
-    if condition.dtype is not D.bool:
-        if condition.dtype is D.uint8:
-            condition = condition.bool()
-        else:
-            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                               f"tensor with dtype {_TYPE.get(condition.dtype.name, condition.dtype.name)}")
+def copysign(input, other, *, out=None):
     dt = result_dtype(input, other)
-    return _out(_where(input, other, dt=dt, cond=condition._data), out)
-
-
-def _clamp_fwd(ctx, a, dt, min=None, max=None):
-    x = a if a.dtype == dt.np else a.astype(dt.np)
-    if min is not None:
-        x = np.maximum(x, cast_arg(min, dt))
-    if max is not None:
-        x = np.minimum(x, cast_arg(max, dt))
-    return x if x is not a else x.copy()
-
-
-_clamp = Op("ClampBackward1", _clamp_fwd)
-
-
-@_clamp.backward
-def _(ctx, g):
-    (x,) = ctx.inputs
-    lo, hi = ctx.kw.get("min"), ctx.kw.get("max")
-    mask = None
-    if lo is not None:
-        mask = x >= lo
-    if hi is not None:
-        m2 = x <= hi
-        mask = m2 if mask is None else mask & m2
-    return g * mask
-
-
-def clamp(input, min=None, max=None, *, out=None):
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        r = input
-        if min is not None:
-            r = maximum(r, min)
-        if max is not None:
-            r = minimum(r, max)
-        return _out(r, out)
-    dt = input.dtype
-    if isinstance(min, float) or isinstance(max, float):
-        dt = result_dtype(input, min if isinstance(min, float) else max)
-    return _out(_clamp(input, dt=dt, min=min, max=max), out)
-
-
-clip = clamp
-
-
-def clamp_min(input, min):
-    return clamp(input, min=min)
-
-
-def clamp_max(input, max):
-    return clamp(input, max=max)
-
-
-def lerp(input, end, weight, *, out=None):
-    return _out(input + weight * (end - input), out) if isinstance(weight, Tensor) else \
-        _out(_lerp(input, end, weight=weight, dt=result_dtype(input, end)), out)
-
-
-_lerp = Op("LerpBackward0", lambda ctx, a, b, weight, dt: cast_arg(a, dt) + weight * (
-    cast_arg(b, dt) - cast_arg(a, dt)), saves=())
-
-
-@_lerp.backward
-def _(ctx, g):
-    w = ctx.kw["weight"]
-    return g * (1 - w), g * w
-
-
-def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    return _out(input + value * tensor1 * tensor2, out)
-
-
-def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
-    return _out(input + value * tensor1 / tensor2, out)
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    return _out(_nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf), out)
-
-
-_nan_to_num = Op("NanToNumBackward0", lambda ctx, a, nan, posinf, neginf: np.nan_to_num(
-    a, nan=nan, posinf=posinf, neginf=neginf))
-
-
-@_nan_to_num.backward
-def _(ctx, g):
-    return g * ctx.inputs[0].isfinite()
+    _reject("copysign_cpu", dt, _CPLX)
+    if dt.category <= _INT:
+        dt = D.get_default_dtype()
+    if isinstance(other, Tensor):
+        return _out(_copysign_t(input, other, dt=dt), out)
+    return _out(_copysign_s(input, other=other, dt=dt), out)
 
 
 # --- dtype conversion and copies ------------------------------------------------------
 
-def _to_fwd(ctx, a, dt):
-    if dt.category == D._CATEGORY_INT and a.dtype.kind in "fc":
-        # C casts of inf/nan to int are undefined; PyTorch's CPU gives INT_MIN
-        with np.errstate(invalid="ignore"):
-            return a.astype(dt.np)
-    return a.astype(dt.np)
-
-
-_to = Op("ToCopyBackward0", _to_fwd, saves=())
-
-
-@_to.backward
-def _(ctx, g):
-    return g
+_to = Op("ToCopyBackward0", lambda ctx, a, dt: cast_array(a, dt.np) if a.dtype != dt.np
+         else a.copy(order="K"), saves=())
+_to.backward(lambda ctx, g: g)
 
 
 def to_dtype(t, dt):
-    if dt.category <= D._CATEGORY_INT:
+    if dt.category <= _INT:
         # integer results are never differentiable: no node, like PyTorch
-        return _wrap(_to_fwd(None, t._data, dt))
+        return _wrap(cast_array(t._data, dt.np))
     return _to(t, dt=dt)
 
 
-_clone = Op("CloneBackward0", lambda ctx, a: a.copy(), saves=())
+_clone = Op("CloneBackward0", lambda ctx, a, order="K": np.copy(a, order=order), saves=())
 _clone.backward(lambda ctx, g: g)
 
 
 def clone(input, *, memory_format=None):
-    return _clone(input)
+    if memory_format == "memory_format" or memory_format is None:
+        return _clone(input)
+    return _clone(input, order="C")
 
 
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous or input.is_contiguous():
         return input
-    return _clone(input)
+    return _clone(input, order="C")
 
 
-def _binary_method(fn):
-    return lambda self, other: fn(self, other)
+subtract, multiply, divide = sub, mul, div
 
 
-def _rbinary_method(fn):
-    def m(self, other):
-        from .._creation import tensor
-        if not isinstance(other, Tensor):
-            return fn(other, self)
-        return fn(other, self)
-    return m
+# --- Tensor methods ------------------------------------------------------------------
 
-
-def _rdiv(self, other):
-    return div(other, self)
-
-
-def _rpow(self, other):
-    return pow(other, self)
-
-
-def _rfloordiv(self, other):
-    from .._creation import tensor
-    return floor_divide(tensor(other, dtype=result_dtype(self, other)), self)
-
-
-def _rsub_method(self, other):
-    return rsub(self, other)
-
-
-def _inv(self):
-    if self.dtype is D.bool:
-        return logical_not(self)
-    return bitwise_not(self)
-
-
-def _neg_method(self):
-    if self.dtype is D.bool:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or "
-                           "`logical_not()` operator instead.")
-    return neg(self)
-
-
-def _eq_method(self, other):
-    if other is None or not isinstance(other, (Tensor, int, float, bool, complex, np.number)):
-        return False
-    return eq(self, other)
-
-
-def _ne_method(self, other):
-    if other is None or not isinstance(other, (Tensor, int, float, bool, complex, np.number)):
-        return True
-    return ne(self, other)
+def _swap(fn):
+    return lambda self, other: fn(other, self)
 
 
 install({
-    "add": lambda self, other, *, alpha=1: add(self, other, alpha=alpha),
-    "sub": lambda self, other, *, alpha=1: sub(self, other, alpha=alpha),
-    "subtract": lambda self, other, *, alpha=1: sub(self, other, alpha=alpha),
-    "mul": mul, "multiply": mul, "div": div, "divide": div, "true_divide": true_divide,
-    "floor_divide": floor_divide, "pow": pow, "square": square, "float_power": float_power,
-    "__add__": _binary_method(add), "__radd__": _binary_method(add),
-    "__sub__": _binary_method(sub), "__rsub__": _rsub_method,
-    "__mul__": _binary_method(mul), "__rmul__": _binary_method(mul),
-    "__truediv__": _binary_method(div), "__rtruediv__": _rdiv,
-    "__floordiv__": _binary_method(floor_divide), "__rfloordiv__": _rfloordiv,
-    "__mod__": lambda self, other: remainder(self, other), "__rmod__": _rremainder,
-    "__pow__": _binary_method(pow), "__rpow__": _rpow,
-    "__neg__": _neg_method, "__pos__": positive, "__abs__": abs, "__invert__": _inv,
-    "__and__": lambda s, o: bitwise_and(s, o), "__or__": lambda s, o: bitwise_or(s, o),
-    "__xor__": lambda s, o: bitwise_xor(s, o),
-    "__rand__": lambda s, o: bitwise_and(s, o), "__ror__": lambda s, o: bitwise_or(s, o),
-    "__rxor__": lambda s, o: bitwise_xor(s, o),
-    "__eq__": _eq_method, "__ne__": _ne_method, "__lt__": _binary_method(lt),
-    "__le__": _binary_method(le), "__gt__": _binary_method(gt), "__ge__": _binary_method(ge),
-    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt,
-    "greater_equal": ge, "less": lt, "less_equal": le, "not_equal": ne,
-    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
-    "logical_not": logical_not, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
-    "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
+    "__array_priority__": 1000,  # NumPy defers ``ndarray op tensor`` to the tensor
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": true_divide, "floor_divide": floor_divide, "pow": pow,
+    "square": square, "float_power": float_power,
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": lambda s, o: rsub(s, o),
+    "__mul__": mul, "__rmul__": mul, "__truediv__": div,
+    "__rtruediv__": lambda s, o: mul(reciprocal(s), o),
+    "__floordiv__": floor_divide, "__rfloordiv__": _swap(floor_divide),
+    "__mod__": remainder, "__rmod__": _swap(remainder), "__pow__": pow, "__rpow__": _swap(pow),
+    "__neg__": neg, "__pos__": positive, "__abs__": abs,
     "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10,
     "log1p": log1p, "sqrt": sqrt, "rsqrt": rsqrt, "sin": sin, "cos": cos, "tan": tan,
     "asin": asin, "acos": acos, "atan": atan, "arcsin": asin, "arccos": acos,
     "arctan": atan, "sinh": sinh, "cosh": cosh, "tanh": tanh, "asinh": asinh,
     "acosh": acosh, "atanh": atanh, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh,
-    "erf": erf, "erfc": erfc, "erfinv": erfinv,
-    "sigmoid": sigmoid, "reciprocal": reciprocal, "neg": _neg_method, "negative": _neg_method,
-    "abs": abs, "absolute": abs, "sign": sign, "sgn": sign, "floor": floor, "ceil": ceil,
-    "trunc": trunc, "fix": trunc, "frac": frac, "round": round, "relu": relu,
-    "positive": positive,
-    "maximum": maximum, "minimum": minimum, "fmax": fmax, "fmin": fmin, "atan2": atan2,
-    "arctan2": atan2, "hypot": hypot, "logaddexp": logaddexp, "copysign": copysign,
-    "fmod": fmod, "remainder": remainder,
-    "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "isposinf": isposinf,
-    "isneginf": isneginf, "isreal": isreal, "signbit": signbit,
-    "isclose": isclose, "allclose": allclose, "equal": equal,
-    "where": lambda self, condition, other: where(condition, self, other),
-    "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max,
-    "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "nan_to_num": nan_to_num,
+    "erf": erf, "erfc": erfc, "erfinv": erfinv, "sigmoid": sigmoid, "reciprocal": reciprocal,
+    "neg": neg, "negative": neg, "abs": abs, "absolute": abs, "sign": sign, "sgn": sgn,
+    "floor": floor, "ceil": ceil, "trunc": trunc, "fix": trunc, "frac": frac, "round": round,
+    "relu": relu, "positive": positive, "maximum": maximum, "minimum": minimum,
+    "fmax": fmax, "fmin": fmin, "atan2": atan2, "arctan2": atan2, "hypot": hypot,
+    "logaddexp": logaddexp, "copysign": copysign, "fmod": fmod, "remainder": remainder,
     "clone": clone, "contiguous": contiguous,
 })
+
+# Comparisons, logic, where, clamp... live in pointwise; ``ember.`` sees them through here.
+from . import pointwise as _pointwise  # noqa: E402
+from .pointwise import *  # noqa: E402,F401,F403
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+    "floor_divide", "pow", "square", "float_power", "rsub", "exp", "exp2", "expm1", "log",
+    "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "asin", "acos", "atan",
+    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+    "arcsinh", "arccosh", "arctanh", "erf", "erfc", "erfinv", "sigmoid", "reciprocal", "neg",
+    "negative", "abs", "absolute", "sign", "sgn", "floor", "ceil", "trunc", "fix", "frac",
+    "round", "relu", "positive", "maximum", "minimum", "fmax", "fmin", "atan2", "arctan2",
+    "hypot", "logaddexp", "copysign", "fmod", "remainder", "clone",
+] + _pointwise.__all__

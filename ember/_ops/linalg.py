@@ -155,7 +155,7 @@ def _dot_checks(a, b, name="dot"):
     if a.dim() != 1 or b.dim() != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.dim()}D and {b.dim()}D tensors")
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"{name} : expected both vectors to have same dtype, but found "
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{_NAME[a.dtype.name]} and {_NAME[b.dtype.name]}")
     n, m = a._data.shape[0], b._data.shape[0]
     if n != m:
@@ -311,8 +311,11 @@ def _(ctx, g):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if mat.dim() == 2 and vec.dim() == 1 and mat._data.shape[1] == vec._data.shape[0]:
-        _expand_check(input._data.shape, (mat._data.shape[0],))
-        size = mat._data.shape[0]
+        rows = mat._data.shape[0]
+        if input.dim() == 1 and input._data.shape[0] not in (1, rows):
+            _check_addmv(input.dtype, mat, vec, input._data.shape[0])
+        _expand_check(input._data.shape, (rows,))
+        size = rows
     else:
         size = input._data.shape[0] if input.dim() else 1
     _check_addmv(input.dtype, mat, vec, size)
@@ -408,6 +411,8 @@ def _(ctx, g):
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if batch1.dim() == 3 and batch2.dim() == 3:
+        _expand_check(input._data.shape, (batch1._data.shape[1], batch2._data.shape[2]))
     if batch1.dim() != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if batch2.dim() != 3:
@@ -419,7 +424,6 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     if s1[2] != s2[1]:
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({s1[1]}x{s1[2]} and "
                            f"{s2[1]}x{s2[2]})")
-    _expand_check(input._data.shape, (s1[1], s2[2]))
     if input.dtype is not batch2.dtype or batch1.dtype is not batch2.dtype:
         a = input if input.dtype is not batch2.dtype else batch1
         raise RuntimeError(f"self and mat2 must have the same dtype, but got "

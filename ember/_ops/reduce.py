@@ -1,8 +1,77 @@
-"""Reductions: sum, mean, ... (dims, keepdim, dtype as PyTorch takes them)."""
+"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, all/any, norms; and the
+cumulative ops cumsum, cumprod, cummax, cummin.
+
+Dims are taken as PyTorch takes them: an int, a sequence, or None (and mostly ``()``) for
+all of them; a 0-d tensor accepts dim 0 or -1 and reduces nothing.  Floating sums follow
+NumPy's pairwise summation (PyTorch uses a cascade; both are accurate to a few ulps),
+variances use two passes in float64, and cumulative sums accumulate in float64 as
+PyTorch's CPU kernels do.
+"""
+import builtins
+import math
+import warnings
+
 from .. import _errors
 from ..autograd.op import Op
-from ._util import D, Tensor, _wrap, np, install, canonical_dims
+from ._util import D, Tensor, _wrap, np, install, canonical_dims, result_dtype
+from .elementwise import maximum, minimum, where, _out
+from .sort import RT, _c, place_grad, evenly_grad, _nonempty_dim
 
+
+class _Unset:
+    """Default of ``dim`` that tells "not given" from ``dim=None`` (they pick different
+    grad_fns in PyTorch: SumBackward0 vs SumBackward1)."""
+
+    def __repr__(self):
+        return "None"
+
+
+_UNSET = _Unset()
+
+
+def _axes(dim, ndim, empty_is_all=True):
+    """NumPy axes for a ``dim`` argument: None means all of them."""
+    if dim is None or dim is _UNSET:
+        return None
+    if isinstance(dim, (list, tuple)) and not dim:
+        return None if empty_is_all else ()
+    dims = canonical_dims(dim, ndim)
+    return dims if ndim else ()
+
+
+def _count(shape, axes):
+    return math.prod(shape) if axes is None else math.prod(shape[d] for d in axes)
+
+
+def _kd(g, shape, axes, keepdim):
+    """A reduced tensor reshaped to its keepdim shape, so it broadcasts against the input."""
+    if keepdim or g.dim() == len(shape):
+        return g
+    kd = list(shape)
+    for d in (range(len(shape)) if axes is None else axes):
+        kd[d] = 1
+    return g.reshape(kd)
+
+
+def _expand_grad(g, shape, axes, keepdim):
+    return _kd(g, shape, axes, keepdim).expand(shape)
+
+
+def _acc(dt):
+    """NumPy accumulation type: half types accumulate in float32, like PyTorch."""
+    return np.float32 if dt is D.float16 or dt is D.bfloat16 else dt.np
+
+
+def _type_name(dt):
+    return _errors._TYPE_NAMES[dt.name][:-6]
+
+
+def _require_float(input, msg):
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(msg.format(_type_name(input.dtype)))
+
+
+# --- sum, nansum, mean, nanmean, prod -------------------------------------------------
 
 def _sum_dtype(t, dtype):
     if dtype is not None:
@@ -12,74 +81,652 @@ def _sum_dtype(t, dtype):
     return t.dtype
 
 
-def _expand_grad(g, in_shape, dims, keepdim):
-    """A reduced gradient broadcast back over the reduced dims."""
-    if not keepdim and dims:
-        shape = list(in_shape)
-        for d in dims:
-            shape[d] = 1
-        g = g.reshape(shape)
-    return g.expand(in_shape)
+def _sum_fwd(ctx, a, axes, keepdim, dt):
+    r = np.sum(a, axis=axes, keepdims=keepdim, dtype=_acc(dt))
+    return _c(r.astype(dt.np, copy=False))
 
 
-def _sum_fwd(ctx, a, dims, keepdim, dt):
-    return np.sum(a, axis=dims, keepdims=keepdim, dtype=dt.np)
+def _nansum_fwd(ctx, a, axes, keepdim, dt):
+    r = np.nansum(a.astype(_acc(dt), copy=False), axis=axes, keepdims=keepdim)
+    return _c(r.astype(dt.np, copy=False))
 
 
-_sum_all = Op("SumBackward0", _sum_fwd, saves=())
-_sum_dim = Op("SumBackward1", _sum_fwd, saves=())
-for _op in (_sum_all, _sum_dim):
-    _op.backward(lambda ctx, g: _expand_grad(g, ctx.inputs[0]._data.shape, ctx.kw["dims"],
-                                             ctx.kw["keepdim"]))
+def _sum_bwd(ctx, g):
+    return _expand_grad(g, ctx.inputs[0]._data.shape, ctx.kw["axes"], ctx.kw["keepdim"])
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    dt = _sum_dtype(input, dtype)
-    if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
-        return _sum_all(input, dims=None if input.dim() else None, keepdim=False, dt=dt) \
-            if not keepdim else _sum_dim(input, dims=tuple(range(input.dim())), keepdim=True,
-                                         dt=dt)
-    dims = canonical_dims(dim, input.dim())
-    return _sum_dim(input, dims=dims if input.dim() else None, keepdim=keepdim, dt=dt)
+_sum0 = Op("SumBackward0", _sum_fwd, saves=())
+_sum1 = Op("SumBackward1", _sum_fwd, saves=())
+_sum0.backward(_sum_bwd)
+_sum1.backward(_sum_bwd)
+_nansum = Op("NansumBackward0", _nansum_fwd)
 
 
-def _mean_fwd(ctx, a, dims, keepdim, dt):
-    return np.mean(a, axis=dims, keepdims=keepdim, dtype=dt.np).astype(dt.np, copy=False)
+@_nansum.backward
+def _(ctx, g):
+    x = ctx.inputs[0]
+    keep = _wrap((~np.isnan(x._data)).astype(g._data.dtype))
+    return _expand_grad(g, x._data.shape, ctx.kw["axes"], ctx.kw["keepdim"]) * keep
+
+
+def sum(input, dim=_UNSET, keepdim=False, *, dtype=None, out=None):
+    op = _sum0 if dim is _UNSET and not keepdim else _sum1
+    r = op(input, axes=_axes(dim, input.dim()), keepdim=keepdim, dt=_sum_dtype(input, dtype))
+    return _out(r, out)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    r = _nansum(input, axes=_axes(dim, input.dim()), keepdim=keepdim,
+                dt=_sum_dtype(input, dtype))
+    return _out(r, out)
+
+
+def _mean_fwd(ctx, a, axes, keepdim, dt):
+    acc = _acc(dt)
+    r = np.sum(a, axis=axes, keepdims=keepdim, dtype=acc) / acc(_count(a.shape, axes))
+    return _c(np.asarray(r).astype(dt.np, copy=False))
 
 
 def _mean_bwd(ctx, g):
-    shape = ctx.inputs[0]._data.shape
-    dims = ctx.kw["dims"]
-    n = 1
-    for d in (range(len(shape)) if dims is None else dims):
-        n *= shape[d]
-    return _expand_grad(g, shape, dims, ctx.kw["keepdim"]) / n if n else \
-        _expand_grad(g, shape, dims, ctx.kw["keepdim"]) * float("nan")
+    shape, axes = ctx.inputs[0]._data.shape, ctx.kw["axes"]
+    return _expand_grad(g, shape, axes, ctx.kw["keepdim"]) / _count(shape, axes)
 
 
-_mean_all = Op("MeanBackward0", _mean_fwd, saves=())
-_mean_dim = Op("MeanBackward1", _mean_fwd, saves=())
-_mean_all.backward(_mean_bwd)
-_mean_dim.backward(_mean_bwd)
+_mean0 = Op("MeanBackward0", _mean_fwd, saves=())
+_mean1 = Op("MeanBackward1", _mean_fwd, saves=())
+_mean0.backward(_mean_bwd)
+_mean1.backward(_mean_bwd)
 
 
-def _float_check(input, dtype, name):
-    dt = D.to_dtype(dtype) if dtype is not None else input.dtype
+def _mean_dtype(input, dtype, name):
+    if dtype is not None:
+        dt, what = D.to_dtype(dtype), "Optional dtype"
+    else:
+        dt, what = input.dtype, "Input dtype"
     if not (dt.is_floating_point or dt.is_complex):
-        raise RuntimeError(
-            f"{name}(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {_errors._TYPE_NAMES[dt.name][:-6]}")
+        raise RuntimeError(f"{name}(): could not infer output dtype. {what} must be either a "
+                           f"floating point or complex dtype. Got: {_type_name(dt)}")
     return dt
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    dt = _float_check(input, dtype, "mean")
-    if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
-        if keepdim:
-            return _mean_dim(input, dims=tuple(range(input.dim())), keepdim=True, dt=dt)
-        return _mean_all(input, dims=None, keepdim=False, dt=dt)
-    dims = canonical_dims(dim, input.dim())
-    return _mean_dim(input, dims=dims if input.dim() else None, keepdim=keepdim, dt=dt)
+def mean(input, dim=_UNSET, keepdim=False, *, dtype=None, out=None):
+    dt = _mean_dtype(input, dtype, "mean")
+    op = _mean0 if dim is _UNSET and not keepdim else _mean1
+    return _out(op(input, axes=_axes(dim, input.dim()), keepdim=keepdim, dt=dt), out)
 
 
-install({"sum": sum, "mean": mean})
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    _require_float(input, "nanmean(): expected input to have floating point or complex dtype "
+                          "but got {}")
+    axes = _axes(dim, input.dim())
+    n = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim, dtype=np.int64)
+    return _out(nansum(input, dim, keepdim, dtype=dtype) / _wrap(_c(n)), out)
+
+
+def _prod_fwd(ctx, a, dim, keepdim, dt):
+    r = np.prod(a, axis=dim, keepdims=keepdim, dtype=_acc(dt))
+    return _c(r.astype(dt.np, copy=False))
+
+
+def _prod_bwd(ctx, g):
+    x, dim, keepdim = ctx.inputs[0], ctx.kw["dim"], ctx.kw["keepdim"]
+    if x.dim() == 0:
+        return g
+    axes = None if dim is None else (dim,)
+    shape = x._data.shape
+    gk = _kd(g, shape, axes, keepdim)
+    zero = x._data == 0
+    if not zero.any():
+        return gk * (_kd(ctx.result, shape, axes, keepdim) / x)
+    # With zeros, d prod / d x_i is the product of the others: nonzero only at the zero of
+    # a slice holding exactly one zero.  Written with differentiable ops for create_graph.
+    nz = np.sum(zero, axis=axes, keepdims=True)
+    x1 = where(_wrap(zero), 1.0, x)
+    p1 = x1.prod() if dim is None else x1.prod(dim, keepdim=True)
+    others = where(_wrap(zero), p1 * _wrap(nz == 1), where(_wrap(nz == 0), p1 / x1, 0.0))
+    return gk * others
+
+
+_prod0 = Op("ProdBackward0", _prod_fwd, saves_output=True)
+_prod1 = Op("ProdBackward1", _prod_fwd, saves_output=True)
+_prod0.backward(_prod_bwd)
+_prod1.backward(_prod_bwd)
+
+
+def prod(input, dim=_UNSET, keepdim=False, *, dtype=None, out=None):
+    dt = _sum_dtype(input, dtype)
+    if dim is _UNSET or dim is None:
+        return _out(_prod0(input, dim=None, keepdim=False, dt=dt), out)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"prod(): argument 'dim' (position 2) must be int, not "
+                        f"{type(dim).__name__}")
+    d = _errors.wrap_dim(int(dim), input.dim())
+    return _out(_prod1(input, dim=d if input.dim() else (), keepdim=keepdim, dt=dt), out)
+
+
+# --- var, std, var_mean, std_mean -----------------------------------------------------
+
+def _moments(a, axes, keepdim, correction, name):
+    """(variance, mean) by the two-pass algorithm in float64 (or complex128)."""
+    wide = np.complex128 if a.dtype.kind == "c" else np.float64
+    x = a.astype(wide, copy=False)
+    n = _count(a.shape, axes)
+    m = np.sum(x, axis=axes, keepdims=True) / n  # 0/0 = nan for an empty reduction
+    d = x - m
+    ss = np.sum((d * d.conj()).real if wide is np.complex128 else d * d, axis=axes,
+                keepdims=keepdim)
+    dof = n - correction
+    if dof <= 0 and n and name:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=5)
+    var = ss / builtins.max(dof, 0)
+    if not keepdim:
+        m = m.reshape(var.shape)
+    real = np.float32 if a.dtype == np.complex64 else a.dtype
+    return _c(var.astype(real if a.dtype.kind == "c" else a.dtype)), _c(m.astype(a.dtype))
+
+
+
+def _var_grad(g, x, axes, keepdim, correction):
+    """d var / dx applied to ``g`` (written with ember ops, so twice differentiable)."""
+    shape = x._data.shape
+    dof = _count(shape, axes) - correction
+    mu = x.mean() if axes is None else x.mean(axes, keepdim=True)
+    scale = 2.0 / dof if dof else math.inf
+    return _kd(g, shape, axes, keepdim) * (x - mu) * scale
+
+
+def _std_to_var_grad(g, r):
+    return where(r == 0, 0.0, g / (r * 2))
+
+
+def _var_op(name, want_std, with_mean):
+    def fwd(ctx, a, axes, keepdim, correction, fname):
+        var, m = _moments(a, axes, keepdim, correction, fname)
+        v = np.sqrt(var) if want_std else var
+        return (v, m) if with_mean else v
+
+    op = Op(name, fwd, n_outputs=2 if with_mean else 1,
+            saves_output=want_std and not with_mean)
+
+    @op.backward
+    def _(ctx, g, g_mean=None):
+        x, kw = ctx.inputs[0], ctx.kw
+        axes, keepdim, c = kw["axes"], kw["keepdim"], kw["correction"]
+        res = None
+        if g is not None:
+            if want_std:
+                r = ctx.result if not with_mean else _std(
+                    x, axes=axes, keepdim=keepdim, correction=c, fname="")
+                g = _std_to_var_grad(g, r)
+            res = _var_grad(g, x, axes, keepdim, c)
+        if g_mean is not None:
+            shape = x._data.shape
+            gm = _expand_grad(g_mean, shape, axes, keepdim) / _count(shape, axes)
+            res = gm if res is None else res + gm
+        return res
+    return op
+
+
+_var = _var_op("VarBackward0", False, False)
+_std = _var_op("StdBackward0", True, False)
+_var_mean = _var_op("VarMeanBackward0", False, True)
+_std_mean = _var_op("StdMeanBackward0", True, True)
+
+
+def _var_call(op, fname, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # std(input, unbiased)
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got both "
+                        "unbiased and correction")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return op(input, axes=_axes(dim, input.dim()), keepdim=keepdim, correction=correction,
+              fname=fname)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _out(_var_call(_var, "var", input, dim, unbiased, keepdim, correction), out)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _out(_var_call(_std, "std", input, dim, unbiased, keepdim, correction), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _var_call(_var_mean, "var_mean", input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _var_call(_std_mean, "std_mean", input, dim, unbiased, keepdim, correction)
+
+
+# --- max, min, amax, amin, aminmax, argmax, argmin ------------------------------------
+
+def _all_op(name, npf):
+    op = Op(name, lambda ctx, a: _c(npf(a)))
+    op.backward(lambda ctx, g: evenly_grad(g, ctx.inputs[0]._data, npf(ctx.inputs[0]._data)))
+    return op
+
+
+def _dim_op(name, argf):
+    def fwd(ctx, a, dim, keepdim):
+        if a.ndim == 0:
+            return a.copy(), np.zeros((), np.int64)
+        idx = argf(a, axis=dim, keepdims=True)
+        v = np.take_along_axis(a, idx, dim)
+        if ctx is not None:
+            ctx.idx = idx
+        if not keepdim:
+            v, idx = v.squeeze(dim), idx.squeeze(dim)
+        return _c(v), _c(idx.astype(np.int64, copy=False))
+
+    op = Op(name, fwd, saves=(), n_outputs=2, nondiff_outputs=(1,))
+
+    @op.backward
+    def _(ctx, g, _gi=None):
+        shape = ctx.inputs[0]._data.shape
+        return place_grad(g, getattr(ctx, "idx", np.zeros(shape, np.int64)), ctx.kw["dim"],
+                          shape)
+    return op
+
+
+_max_all, _min_all = _all_op("MaxBackward1", np.max), _all_op("MinBackward1", np.min)
+_max_dim, _min_dim = _dim_op("MaxBackward0", np.argmax), _dim_op("MinBackward0", np.argmin)
+
+
+def _no_dim_error(name):
+    return RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                        "== 0. Specify the reduction dim with the 'dim' argument.")
+
+
+def _maxmin(name, all_op, dim_op, binary, rtype):
+    def fn(input, dim=None, keepdim=False, *, other=None, out=None):
+        if other is not None or isinstance(dim, Tensor):
+            return binary(input, other if other is not None else dim, out=out)
+        if dim is None:
+            if input._data.size == 0:
+                raise _no_dim_error(name)
+            return _out(all_op(input), out)
+        d = _errors.wrap_dim(dim, input.dim())
+        _nonempty_dim(name, input, d)
+        return rtype(dim_op(input, dim=d, keepdim=keepdim))
+    fn.__name__ = name
+    return fn
+
+
+max = _maxmin("max", _max_all, _max_dim, maximum, RT.max)
+min = _maxmin("min", _min_all, _min_dim, minimum, RT.min)
+
+
+def _check_reduce_nonempty(name, input, axes):
+    if input._data.size:
+        return
+    if axes is None:
+        raise _no_dim_error(name)
+    for d in axes:
+        if input._data.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _amax_grad(g, x, r, axes, keepdim):
+    """``g`` split evenly over the elements equal to the extreme value (nan if none are)."""
+    shape = x.shape
+    mask = x == _kd(_wrap(r), shape, axes, keepdim)._data
+    count = np.sum(mask, axis=axes, keepdims=True)
+    return _kd(g, shape, axes, keepdim) * _wrap((mask / count).astype(g._data.dtype))
+
+
+def _amax_op(name, npf):
+    op = Op(name, lambda ctx, a, axes, keepdim: _c(npf(a, axis=axes, keepdims=keepdim)),
+            saves_output=True)
+    op.backward(lambda ctx, g: _amax_grad(g, ctx.inputs[0]._data, ctx.result._data,
+                                          ctx.kw["axes"], ctx.kw["keepdim"]))
+    return op
+
+
+_amax, _amin = _amax_op("AmaxBackward0", np.max), _amax_op("AminBackward0", np.min)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    axes = _axes(dim, input.dim())
+    _check_reduce_nonempty("amax", input, axes)
+    return _out(_amax(input, axes=axes, keepdim=keepdim), out)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    axes = _axes(dim, input.dim())
+    _check_reduce_nonempty("amin", input, axes)
+    return _out(_amin(input, axes=axes, keepdim=keepdim), out)
+
+
+def _aminmax_fwd(ctx, a, axes, keepdim):
+    return (_c(np.min(a, axis=axes, keepdims=keepdim)),
+            _c(np.max(a, axis=axes, keepdims=keepdim)))
+
+
+_aminmax = Op("AminmaxBackward0", _aminmax_fwd, n_outputs=2)
+
+
+@_aminmax.backward
+def _(ctx, g_min, g_max):
+    x, axes, keepdim = ctx.inputs[0]._data, ctx.kw["axes"], ctx.kw["keepdim"]
+    mn, mx = _aminmax_fwd(None, x, axes, keepdim)
+    res = None
+    for g, r in ((g_min, mn), (g_max, mx)):
+        if g is not None:
+            part = _amax_grad(g, x, r, axes, keepdim)
+            res = part if res is None else res + part
+    return res
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        axes = None
+    else:
+        d = _errors.wrap_dim(dim, input.dim())
+        _nonempty_dim("aminmax", input, d, sep="")
+        axes = (d,) if input.dim() else ()
+    return RT.aminmax(_aminmax(input, axes=axes, keepdim=keepdim))
+
+
+def _argext(name, npf):
+    def fn(input, dim=None, keepdim=False, *, out=None):
+        if input.dtype is D.bool:
+            raise RuntimeError(f"{name}(): does not support bool input")
+        a = input._data
+        if dim is None:
+            if a.size == 0:
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
+            r = np.asarray(npf(a)).reshape((1,) * a.ndim if keepdim else ())
+        else:
+            d = _errors.wrap_dim(dim, a.ndim)
+            _nonempty_dim(name, input, d)
+            r = npf(a, axis=d, keepdims=keepdim) if a.ndim else np.zeros((), np.int64)
+        return _out(_wrap(_c(r.astype(np.int64, copy=False))), out)
+    fn.__name__ = name
+    return fn
+
+
+argmax, argmin = _argext("argmax", np.argmax), _argext("argmin", np.argmin)
+
+
+# --- logsumexp, all, any ---------------------------------------------------------------
+
+def _logsumexp_fwd(ctx, a, axes, keepdim, dt):
+    x = a.astype(dt.np, copy=False)
+    if _count(x.shape, axes) == 0:
+        return np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, -np.inf, dt.np)
+    m = np.max(x, axis=axes, keepdims=True)
+    m = np.where(np.isinf(m), np.zeros((), dt.np), m)
+    r = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    return _c(r if keepdim else r.reshape(()) if axes is None else np.squeeze(r, axis=axes))
+
+
+_logsumexp = Op("LogsumexpBackward0", _logsumexp_fwd, saves_output=True)
+
+
+@_logsumexp.backward
+def _(ctx, g):
+    x, axes, keepdim = ctx.inputs[0], ctx.kw["axes"], ctx.kw["keepdim"]
+    shape = x._data.shape
+    return _kd(g, shape, axes, keepdim) * (x - _kd(ctx.result, shape, axes, keepdim)).exp()
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    if isinstance(dim, (list, tuple)) and not dim and input.dim():
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                           f"{[1] * input.dim()}")
+    dt = input.dtype if input.dtype.is_floating_point else D.get_default_dtype()
+    return _out(_logsumexp(input, axes=_axes(dim, input.dim()), keepdim=keepdim, dt=dt), out)
+
+
+def _logical_reduce(npf):
+    def fn(input, dim=None, keepdim=False, *, out=None):
+        axes = _axes(dim, input.dim(), empty_is_all=False)
+        r = npf(input._data, axis=axes, keepdims=keepdim)
+        dt = np.uint8 if input.dtype is D.uint8 else np.bool_
+        return _out(_wrap(_c(np.asarray(r).astype(dt, copy=False))), out)
+    fn.__name__ = npf.__name__
+    return fn
+
+
+all, any = _logical_reduce(np.all), _logical_reduce(np.any)
+
+
+# --- cumsum, cumprod, cummax, cummin ---------------------------------------------------
+
+def _cum_acc(dt):
+    return np.float64 if dt.is_floating_point else np.complex128 if dt.is_complex else dt.np
+
+
+def _cumsum_fwd(ctx, a, dim, dt):
+    if a.ndim == 0:
+        return a.astype(dt.np)
+    return _c(np.cumsum(a, axis=dim, dtype=_cum_acc(dt)).astype(dt.np, copy=False))
+
+
+def _rcumsum_fwd(ctx, a, dim, dt):
+    if a.ndim == 0:
+        return a.copy()
+    flip = np.flip(a, dim)
+    return _c(np.flip(np.cumsum(flip, axis=dim, dtype=_cum_acc(dt)), dim).astype(a.dtype))
+
+
+_cumsum = Op("CumsumBackward0", _cumsum_fwd, saves=())
+_rcumsum = Op("CumsumBackward0", _rcumsum_fwd, saves=())  # sum over j >= i
+_cumsum.backward(lambda ctx, g: _rcumsum(g, dim=ctx.kw["dim"], dt=g.dtype))
+_rcumsum.backward(lambda ctx, g: _cumsum(g, dim=ctx.kw["dim"], dt=g.dtype))
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    d = _errors.wrap_dim(dim, input.dim())
+    return _out(_cumsum(input, dim=d, dt=_sum_dtype(input, dtype)), out)
+
+
+def _cumprod_fwd(ctx, a, dim, dt):
+    if a.ndim == 0:
+        return a.astype(dt.np)
+    return _c(np.cumprod(a, axis=dim, dtype=_cum_acc(dt)).astype(dt.np, copy=False))
+
+
+_cumprod = Op("CumprodBackward0", _cumprod_fwd, saves_output=True)
+
+
+@_cumprod.backward
+def _(ctx, g):
+    x, d = ctx.inputs[0], ctx.kw["dim"]
+    if x.dim() == 0:
+        return g
+    out = ctx.result
+    zero = x._data == 0
+    if not zero.any():
+        return _rcumsum(g * out, dim=d, dt=g.dtype) / x
+    # Past the first zero z of a slice the output is 0: x_i (i < z) gets the usual sum,
+    # x_z gets sum_{j>=z} g_j * prod_{k<=j, k!=z} x_k, later ones nothing.
+    n = x._data.shape[d]
+    pos = np.arange(n).reshape([-1 if i == d else 1 for i in range(x.dim())])
+    z = np.where(zero.any(d, keepdims=True), np.argmax(zero, axis=d, keepdims=True), n)
+    before, at = _wrap(pos < z), _wrap(pos == z)
+    t1 = where(before, _rcumsum(g * out, dim=d, dt=g.dtype) / where(before, x, 1.0), 0.0)
+    s = (g * where(at, 1.0, x).cumprod(d) * _wrap(pos >= z)).sum(d, keepdim=True)
+    return t1 + where(at, s, 0.0)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    d = _errors.wrap_dim(dim, input.dim())
+    return _out(_cumprod(input, dim=d, dt=_sum_dtype(input, dtype)), out)
+
+
+def _cumext_op(name, acc_ufunc):
+    def fwd(ctx, a, dim):
+        if a.ndim == 0:
+            return a.copy(), np.zeros((), np.int64)
+        v = acc_ufunc.accumulate(a, axis=dim)
+        # the index moves to j when a[j] reaches the running extreme (ties: the latest)
+        # or is NaN; once the extreme is NaN only a later NaN moves it.
+        upd = a == v
+        if a.dtype.kind in "fc":
+            upd |= np.isnan(a)
+        pos = np.arange(a.shape[dim]).reshape([-1 if i == dim else 1 for i in range(a.ndim)])
+        idx = np.maximum.accumulate(np.where(upd, pos, 0), axis=dim)
+        if ctx is not None:
+            ctx.idx = idx
+        return _c(v), _c(idx.astype(np.int64, copy=False))
+
+    op = Op(name, fwd, saves=(), n_outputs=2, nondiff_outputs=(1,))
+
+    @op.backward
+    def _(ctx, g, _gi=None):
+        shape = ctx.inputs[0]._data.shape
+        if not shape:
+            return g
+        return place_grad(g, ctx.idx, ctx.kw["dim"], shape, accumulate=True)
+    return op
+
+
+_cummax, _cummin = _cumext_op("CummaxBackward0", np.maximum), _cumext_op("CumminBackward0",
+                                                                          np.minimum)
+
+
+def cummax(input, dim, *, out=None):
+    return RT.cummax(_cummax(input, dim=_errors.wrap_dim(dim, input.dim())))
+
+
+def cummin(input, dim, *, out=None):
+    return RT.cummin(_cummin(input, dim=_errors.wrap_dim(dim, input.dim())))
+
+
+# --- norms -----------------------------------------------------------------------------
+
+def _vnorm_np(a, ord, axes, keepdim):
+    x = np.abs(a)
+    if ord == 2:
+        r = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+    elif ord == math.inf:
+        r = np.max(x, axis=axes, keepdims=keepdim)
+    elif ord == -math.inf:
+        r = np.min(x, axis=axes, keepdims=keepdim)
+    elif ord == 0:
+        r = np.sum(x != 0, axis=axes, keepdims=keepdim, dtype=x.dtype)
+    elif ord == 1:
+        r = np.sum(x, axis=axes, keepdims=keepdim)
+    else:
+        r = np.sum(x ** x.dtype.type(ord), axis=axes, keepdims=keepdim) ** x.dtype.type(1 / ord)
+    return _c(np.asarray(r).astype(x.dtype, copy=False))
+
+
+def _vnorm_grad(g, x, r, ord, axes, keepdim):
+    """PyTorch's norm_backward for a vector norm ``r`` of ``x`` over ``axes``."""
+    shape = x._data.shape
+    gk, rk = _kd(g, shape, axes, keepdim), _kd(r, shape, axes, keepdim)
+    if ord == 0:
+        return _wrap(np.zeros(shape, g._data.dtype))
+    if ord == 1:
+        return x.sign() * gk
+    if ord == 2:
+        return x * where(rk == 0, 0.0, gk / rk)
+    if math.isinf(ord):
+        return x.sign() * _amax_grad(g, np.abs(x._data), r._data, axes, keepdim)
+    if ord < 1:
+        scaled = where(x == 0, 0.0, x.sign() * x.abs().pow(ord - 1))
+        return scaled * gk * rk.pow(1 - ord)
+    scaled = x.sign() * x.abs().pow(ord - 1) if ord < 2 else x * x.abs().pow(ord - 2)
+    return scaled * where(rk == 0, 0.0, gk / rk.pow(ord - 1))
+
+
+_vnorm = Op("LinalgVectorNormBackward0",
+            lambda ctx, a, ord, axes, keepdim: _vnorm_np(a, ord, axes, keepdim),
+            saves_output=True)
+_vnorm.backward(lambda ctx, g: _vnorm_grad(g, ctx.inputs[0], ctx.result, ctx.kw["ord"],
+                                           ctx.kw["axes"], ctx.kw["keepdim"]))
+
+
+def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """linalg.vector_norm (torch.norm's numeric-``p`` path)."""
+    _require_float(input, "linalg.vector_norm: Expected a floating point or complex tensor "
+                          "as input. Got {}")
+    if dtype is not None:
+        input = input.to(D.to_dtype(dtype))
+    axes = _axes(dim, input.dim())
+    ord = float(ord)
+    if ord < 0 or math.isinf(ord):
+        if input._data.size == 0 and (axes is None or builtins.any(
+                input._data.shape[d] == 0 for d in axes)):
+            name = "inf" if ord == math.inf else "-inf" if ord == -math.inf else f"{ord:g}"
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an "
+                               "empty tensor because the operation does not have an identity")
+    return _out(_vnorm(input, ord=ord, axes=axes, keepdim=keepdim), out)
+
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, (int, np.integer)) or len(dim) <= 2):
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype, out=out)
+        dims = list(range(input.dim())) if dim is None else dim
+        if isinstance(dims, int) or len(dims) != 2:
+            got = " ".join(str(d) for d in ([dims] if isinstance(dims, int) else dims))
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")
+        from .. import linalg
+        if not hasattr(linalg, "matrix_norm"):
+            raise NotImplementedError(f"norm(p={p!r}) needs ember.linalg.matrix_norm")
+        return linalg.matrix_norm(input, p, dims, keepdim, dtype=dtype)
+    return vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype, out=out)
+
+
+def _dist_fwd(ctx, a, b, p, dt):
+    try:
+        diff = a.astype(dt.np, copy=False) - b.astype(dt.np, copy=False)
+    except ValueError:
+        raise _errors.broadcast_mismatch(a.shape, b.shape) from None
+    return _vnorm_np(diff, p, None, False)
+
+
+_dist = Op("DistBackward0", _dist_fwd, saves_output=True)
+
+
+@_dist.backward
+def _(ctx, g):
+    a, b = ctx.inputs
+    diff = a - b
+    gd = _vnorm_grad(g, diff, ctx.result, ctx.kw["p"], None, False)
+    return gd, -gd
+
+
+def dist(input, other, p=2):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"dist(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    dt = result_dtype(input, other)
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {_type_name(dt)} instead.")
+    return _dist(input, other, p=float(p), dt=dt)
+
+
+def _inplace(fn):
+    def method(self, *args, **kw):
+        from .inplace import apply_inplace
+        return apply_inplace(self, fn, *args, **kw)
+    return method
+
+
+install({"sum": sum, "nansum": nansum, "mean": mean, "nanmean": nanmean, "prod": prod,
+         "var": var, "std": std, "max": max, "min": min, "amax": amax, "amin": amin,
+         "aminmax": aminmax, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
+         "all": all, "any": any, "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax,
+         "cummin": cummin, "norm": norm, "dist": dist,
+         "cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod)})
+
+__all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
+           "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "logsumexp", "all",
+           "any", "cumsum", "cumprod", "cummax", "cummin", "norm", "dist"]

@@ -4,8 +4,6 @@ A Parameter is a Tensor subclass aliasing the data it was built from (same
 storage, same version counter), a leaf that requires grad by default.  Ops on a
 Parameter return plain Tensors, as in PyTorch.
 """
-from collections import OrderedDict
-
 from .._tensor import Tensor
 
 
@@ -46,14 +44,8 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     __str__ = __repr__
-
-    def __reduce_ex__(self, proto):
-        return (_rebuild_parameter, (self.data, self._requires_grad, OrderedDict()))
-
-
-def _rebuild_parameter(data, requires_grad, backward_hooks=None):
-    """Unpickling target of a Parameter (the role of torch._utils._rebuild_parameter)."""
-    return Parameter(data, requires_grad)
+    # Pickling goes through Tensor.__reduce_ex__ (ember.serialization), which
+    # rebuilds Parameters as torch._utils._rebuild_parameter does.
 
 
 class _BufferMeta(type):

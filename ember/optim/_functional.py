@@ -56,11 +56,12 @@ def lerp_(opt, a, end, w):
     return fma(opt, a, d, w - 1, end)
 
 
-def addcmul_(opt, y, t1, t2, value=1):
-    """``y.addcmul_(t1, t2, value=value)``: ``y + (value * t1) * t2``."""
+def addcmul_(opt, y, t1, t2, value=1, out=None):
+    """``y.addcmul_(t1, t2, value=value)``: ``y + (value * t1) * t2``; with
+    ``out`` given, ``y.addcmul(...)`` into ``out`` instead."""
     if value != 1:
         t1 = np.multiply(t1, value, out=opt._buf(y, 8))
-    return fma(opt, y, t1, t2, y)
+    return fma(opt, y if out is None else out, t1, t2, y)
 
 
 def addcdiv_(opt, y, t1, t2, value=1):

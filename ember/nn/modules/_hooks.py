@@ -6,6 +6,7 @@ identity autograd Function; a pre-hook on the output identity's node captures
 ``grad_output``, and one on the input identity's node sees ``grad_input``.
 """
 import itertools
+import warnings
 import weakref
 
 from ...autograd.function import Function
@@ -74,7 +75,7 @@ class BackwardHook:
         self.user_pre_hooks = user_pre_hooks
         self.grad_outputs = None
         self.n_inputs = -1
-        self.input_positions = []
+        self.input_node = None
 
     def _wrap(self, values, on_grads):
         """Pass the tensors among ``values`` through the identity; hook its node."""
@@ -93,17 +94,22 @@ class BackwardHook:
             new[i] = o
         return (new[0] if single else tuple(new)), node, pos
 
+    def _pack(self, grads, positions, n):
+        """Gradients of the tensor positions spread over all n arguments (None elsewhere)."""
+        full = [None] * n
+        for i, g in zip(positions, grads):
+            full[i] = g
+        return tuple(full)
+
     def setup_input_hook(self, args):
         def on_grad_input(grads):
-            if not self.user_hooks:
+            if not self.user_hooks or self.grad_outputs is None:
                 return None
-            if self.grad_outputs is None:
-                return None
-            res = self._run_hooks(tuple(grads))
-            return res
+            res = self._run_hooks(self._pack(grads, pos, len(args)))
+            return None if res is None else tuple(res[i] for i in pos)
 
         new, node, pos = self._wrap(args, on_grad_input)
-        self.n_inputs = len(pos)
+        self.n_inputs = len(args)
         self.input_node = node
         return new
 
@@ -123,7 +129,7 @@ class BackwardHook:
 
     def setup_output_hook(self, result):
         def on_grad_output(grads):
-            grads = tuple(grads)
+            grads = self._pack(grads, pos, n_out)
             for hook in self.user_pre_hooks:
                 out = hook(self.module, grads)
                 if out is None:
@@ -135,10 +141,17 @@ class BackwardHook:
                         f"{len(out)}, but expected {len(grads)}")
                 grads = out
             self.grad_outputs = grads
+            grads = tuple(grads[i] for i in pos)
             if self.input_node is None and self.user_hooks:
                 # No input needs a gradient: the hooks run now with grad_input all None.
+                warnings.warn(
+                    "Full backward hook is firing when gradients are computed with respect to "
+                    "module outputs since no inputs require gradients. See https://docs."
+                    "pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module."
+                    "register_full_backward_hook for more details.", stacklevel=5)
                 self._run_hooks((None,) * max(self.n_inputs, 0))
             return grads
 
-        new, _, _ = self._wrap(result, on_grad_output)
+        n_out = len(result) if isinstance(result, tuple) else 1
+        new, _, pos = self._wrap(result, on_grad_output)
         return new

@@ -10,7 +10,7 @@ from itertools import chain, islice
 
 from ..._tensor import Tensor
 from ..parameter import Parameter
-from .module import Module, _addindent
+from .module import Module, _addindent, _typename
 
 __all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict"]
@@ -310,12 +310,12 @@ class ModuleDict(Module):
             _update_pairs(self, modules, "ModuleDict")
 
 
-def _param_line(k, p):
+def _param_line(k, p, type_str):
     if isinstance(p, Tensor):
         size = "x".join(str(s) for s in p.size())
         dev = f" ({p.device})" if p.device.type == "cuda" else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({k}): {kind} containing: [{p.dtype} of size {size}{dev}]"
+        return f"  ({k}): {kind} containing: [{type_str(p)} of size {size}{dev}]"
     return f"  ({k}): Object of type: {type(p).__name__}"
 
 
@@ -372,7 +372,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p) for k, p in enumerate(self))
+        return "\n".join(_param_line(k, p, lambda t: t.dtype) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -473,7 +473,8 @@ class ParameterDict(Module):
             _update_pairs(self, parameters, "ParameterDict")
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p) for k, p in self.items())
+        # PyTorch prints the legacy type name here (torch.FloatTensor), not the dtype.
+        return "\n".join(_param_line(k, p, _typename) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

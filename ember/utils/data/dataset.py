@@ -1,14 +1,15 @@
 """Datasets: the map-style and iterable interfaces and the usual combinators."""
 import bisect
+import itertools
 import math
 import warnings
 
 from ... import _ops  # noqa: F401  (Tensor methods installed)
-from ..._tensor import Tensor
 
 
 class Dataset:
-    """A map-style dataset: ``__getitem__(index)`` and usually ``__len__``."""
+    """A map-style dataset: ``__getitem__(index)``, usually ``__len__``, optionally
+    ``__getitems__(indices)`` returning a list of samples for a whole batch."""
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -18,7 +19,8 @@ class Dataset:
 
 
 class IterableDataset(Dataset):
-    """A stream of samples: ``__iter__``."""
+    """A stream of samples: ``__iter__``.  With worker processes every worker holds
+    its own copy; use ``get_worker_info()`` to give each copy its share."""
 
     def __iter__(self):
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
@@ -28,8 +30,10 @@ class IterableDataset(Dataset):
 
 
 class TensorDataset(Dataset):
+    """Samples are the tensors indexed along their first dimension (equal in all)."""
+
     def __init__(self, *tensors):
-        if not all(tensors[0].size(0) == t.size(0) for t in tensors):
+        if any(tensors[0].size(0) != t.size(0) for t in tensors):
             raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors
 
@@ -41,26 +45,52 @@ class TensorDataset(Dataset):
 
 
 class StackDataset(Dataset):
+    """Zips datasets of equal length: samples are tuples (``*args``) or dicts (``**kwargs``)."""
+
     def __init__(self, *args, **kwargs):
         if args and kwargs:
             raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
                              "``kwargs``) like input/output, but both types are given.")
-        self.datasets = args or kwargs
-        lengths = [len(d) for d in (args or kwargs.values())]
-        if any(n != lengths[0] for n in lengths):
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = args or list(kwargs.values())
+        self._length = len(parts[0])
+        if any(self._length != len(d) for d in parts):
             raise ValueError("Size mismatch between datasets")
-        self._length = lengths[0]
+        self.datasets = args or kwargs
 
     def __getitem__(self, index):
         if isinstance(self.datasets, dict):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
 
+    def _column(self, dataset, indices):
+        if callable(getattr(dataset, "__getitems__", None)):
+            items = dataset.__getitems__(indices)
+            if len(items) != len(indices):
+                raise ValueError(f"Nested dataset's output size mismatch. Expected "
+                                 f"{len(indices)}, got {len(items)}")
+            return items
+        return [dataset[i] for i in indices]
+
+    def __getitems__(self, indices):
+        if isinstance(self.datasets, dict):
+            cols = {k: self._column(d, indices) for k, d in self.datasets.items()}
+            return [{k: c[j] for k, c in cols.items()} for j in range(len(indices))]
+        cols = [self._column(d, indices) for d in self.datasets]
+        return list(zip(*cols))
+
     def __len__(self):
         return self._length
 
 
 class ConcatDataset(Dataset):
+    """The datasets one after another; ``cumulative_sizes`` holds the running lengths."""
+
+    @staticmethod
+    def cumsum(sequence):
+        return list(itertools.accumulate(len(d) for d in sequence))
+
     def __init__(self, datasets):
         self.datasets = list(datasets)
         if not self.datasets:
@@ -69,14 +99,6 @@ class ConcatDataset(Dataset):
             if isinstance(d, IterableDataset):
                 raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = self.cumsum(self.datasets)
-
-    @staticmethod
-    def cumsum(sequence):
-        out, total = [], 0
-        for d in sequence:
-            total += len(d)
-            out.append(total)
-        return out
 
     def __len__(self):
         return self.cumulative_sizes[-1]
@@ -87,28 +109,49 @@ class ConcatDataset(Dataset):
                 raise ValueError("absolute value of index should not exceed dataset length")
             idx = len(self) + idx
         d = bisect.bisect_right(self.cumulative_sizes, idx)
-        start = self.cumulative_sizes[d - 1] if d else 0
-        return self.datasets[d][idx - start]
+        return self.datasets[d][idx - self.cumulative_sizes[d - 1] if d else idx]
+
+    @property
+    def cummulative_sizes(self):
+        warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`",
+                      FutureWarning, stacklevel=2)
+        return self.cumulative_sizes
 
 
 class ChainDataset(IterableDataset):
+    """Iterable datasets one after another, chained lazily."""
+
     def __init__(self, datasets):
         self.datasets = datasets
 
-    def __iter__(self):
+    def _checked(self):
         for d in self.datasets:
             if not isinstance(d, IterableDataset):
                 raise AssertionError("ChainDataset only supports IterableDataset")
+            yield d
+
+    def __iter__(self):
+        for d in self._checked():
             yield from d
 
     def __len__(self):
-        return sum(len(d) for d in self.datasets)
+        return sum(len(d) for d in self._checked())
 
 
 class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``."""
+
     def __init__(self, dataset, indices):
         self.dataset = dataset
         self.indices = indices
+        if type(self).__getitem__ is not Subset.__getitem__ and \
+                type(self).__getitems__ is Subset.__getitems__:
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides __getitem__ but not __getitems__. When "
+                "subclassing Subset and overriding __getitem__, you must also override "
+                "__getitems__ to ensure DataLoader works correctly with your custom logic. "
+                "A simple implementation:\n\ndef __getitems__(self, indices):\n"
+                "    return [self.__getitem__(idx) for idx in indices]")
 
     def __getitem__(self, idx):
         if isinstance(idx, list):
@@ -125,27 +168,28 @@ class Subset(Dataset):
 
 
 def random_split(dataset, lengths, generator=None):
-    """Split into non-overlapping Subsets of the given lengths (or fractions)."""
-    from ..._ops.random_ops import randperm, default_generator
-    n = len(dataset)
+    """Split into non-overlapping Subsets of the given lengths, or of fractions that
+    sum to 1 (floors, then the remainder handed out one by one from the first split)."""
+    from ..._ops.random_ops import randperm
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        sizes = [int(math.floor(n * frac)) for frac in lengths]
-        for i in range(n - sum(sizes)):
+        sizes = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            sizes.append(math.floor(len(dataset) * frac))
+        for i in range(len(dataset) - sum(sizes)):
             sizes[i % len(sizes)] += 1
-        for i, s in enumerate(sizes):
-            if s == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
-                              "empty dataset.")
         lengths = sizes
-    if sum(lengths) != n:
+        for i, n in enumerate(lengths):
+            if n == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                              "empty dataset.", stacklevel=2)
+    if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = randperm(sum(lengths), generator=generator or default_generator).tolist()
-    out, offset = [], 0
-    for length in lengths:
-        out.append(Subset(dataset, perm[offset:offset + length]))
-        offset += length
-    return out
+    perm = randperm(sum(lengths), generator=generator).tolist()
+    return [Subset(dataset, perm[end - n:end])
+            for end, n in zip(itertools.accumulate(lengths), lengths)]
 
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
-           "ChainDataset", "Subset", "random_split", "Tensor"]
+           "ChainDataset", "Subset", "random_split"]

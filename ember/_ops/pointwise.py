@@ -1,0 +1,435 @@
+"""Comparisons, logic and bit ops, predicates, and the selecting/ternary ops:
+where, clamp, lerp, addcmul/addcdiv, nan_to_num (re-exported by elementwise)."""
+from ..autograd.op import Op
+from ._util import (D, HALF, install, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, not_implemented,
+                    operand, opmath, result_dtype, scalar_opmath)
+from .elementwise import (_F32, _INT, _bcast_error, _maxmin_grad, _not_tensor, _out)
+
+
+# --- comparisons, logic, bits (never differentiable) --------------------------------------
+
+def _compare(ufunc, name, ordered):
+    def fn(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({type(input).__name__}, {type(other).__name__})")
+        dt = result_dtype(input, other)
+        if ordered and dt.is_complex:
+            raise not_implemented(f"{name}_cpu", dt)
+        try:
+            r = ufunc(operand(input._data, dt), operand(
+                other._data if isinstance(other, Tensor) else other, dt))
+        except ValueError:
+            raise _bcast_error(input, other) from None
+        return _out(_wrap(fix_layout(r, (input._data, getattr(other, "_data", None)))), out)
+    fn.__name__ = name
+    return fn
+
+
+eq = _compare(np.equal, "eq", False)
+ne = _compare(np.not_equal, "ne", False)
+lt = _compare(np.less, "lt", True)
+le = _compare(np.less_equal, "le", True)
+gt = _compare(np.greater, "gt", True)
+ge = _compare(np.greater_equal, "ge", True)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _logical(ufunc, name):
+    def fn(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            raise _not_tensor(name, other, "other", 2)
+        a, b = input._data, other._data
+        try:
+            r = ufunc(a, b)
+        except ValueError:
+            raise _bcast_error(input, other) from None
+        return _out(_wrap(fix_layout(r, (a, b))), out)
+    fn.__name__ = name
+    return fn
+
+
+logical_and = _logical(np.logical_and, "logical_and")
+logical_or = _logical(np.logical_or, "logical_or")
+logical_xor = _logical(np.logical_xor, "logical_xor")
+
+
+def logical_not(input, *, out=None):
+    return _out(_wrap(np.logical_not(input._data)), out)
+
+
+def _bitwise(ufunc, name, kernel, no_bool=False):
+    def fn(input, other, *, out=None):
+        dt = result_dtype(input, other)
+        if dt.category > _INT or (no_bool and dt is D.bool):
+            raise not_implemented(kernel, dt)
+        try:
+            r = ufunc(operand(input._data if isinstance(input, Tensor) else input, dt),
+                      operand(other._data if isinstance(other, Tensor) else other, dt))
+        except ValueError:
+            raise _bcast_error(input, other) from None
+        return _out(_wrap(finish(r, dt)), out)
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and", "bitwise_and_cpu")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or", "bitwise_or_cpu")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor", "bitwise_xor_cpu")
+bitwise_left_shift = _bitwise(np.left_shift, "bitwise_left_shift", "lshift_cpu", True)
+bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift", "rshift_cpu", True)
+
+
+def bitwise_not(input, *, out=None):
+    if input.dtype.category > _INT:
+        raise not_implemented("bitwise_not_cpu", input.dtype)
+    return _out(_wrap(np.invert(input._data)), out)
+
+
+def _predicate(fn, name, cplx=None):
+    def pred(input):
+        if cplx and input.dtype.is_complex:
+            raise cplx
+        a = input._data
+        if a.dtype in HALF:
+            a = a.astype(_F32)
+        return _wrap(fn(a))
+    pred.__name__ = name
+    return pred
+
+
+isnan = _predicate(np.isnan, "isnan")
+isinf = _predicate(np.isinf, "isinf")
+isfinite = _predicate(np.isfinite, "isfinite")
+isposinf = _predicate(np.isposinf, "isposinf",
+                      RuntimeError("isposinf does not support complex inputs."))
+isneginf = _predicate(np.isneginf, "isneginf",
+                      RuntimeError("isneginf does not support complex inputs."))
+isreal = _predicate(np.isreal, "isreal")
+signbit = _predicate(np.signbit, "signbit",
+                     NotImplementedError("signbit is not implemented for complex tensors."))
+
+
+def _close_arrays(a, b, rtol, atol, equal_nan):
+    if not isinstance(b, Tensor):
+        raise _not_tensor("isclose", b, "other", 2)
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"{TYPE_NAMES[a.dtype.name]} did not match "
+                           f"{TYPE_NAMES[b.dtype.name]}")
+    x, y = a._data, b._data
+    if x.dtype in HALF:
+        x, y = x.astype(_F32), y.astype(_F32)
+    if x.dtype == np.bool_:
+        return np.equal(x, y)
+    try:
+        return np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except ValueError:
+        raise _bcast_error(a, b) from None
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _wrap(_close_arrays(input, other, rtol, atol, equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.all(_close_arrays(input, other, rtol, atol, equal_nan)))
+
+
+def equal(input, other):
+    if input.shape != other.shape:
+        return False
+    return bool(np.array_equal(input._data, other._data))
+
+
+# --- where, clamp, lerp, addcmul, nan_to_num ----------------------------------------
+
+def _where_fwd(ctx, a, b, dt, cond):
+    if dt.np in HALF:
+        x, y = opmath(a, dt), opmath(b, dt)
+    else:
+        x, y = operand(a, dt), operand(b, dt)
+    try:
+        r = np.where(cond, x, y)
+    except ValueError:
+        raise _bcast_error(cond, a, b) from None
+    return fix_layout(finish(r, dt), (cond, a, b))
+
+
+_where = Op("WhereBackward0", _where_fwd, saves=())
+
+
+@_where.backward
+def _(ctx, g):
+    cond = _wrap(ctx.kw["cond"])
+    n = ctx.needs_input_grad
+    return (where(cond, g, 0.0) if n[0] else None), (where(cond, 0.0, g) if n[1] else None)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    if input is None and other is None:
+        from .index import nonzero
+        return nonzero(condition, as_tuple=True)
+    if condition.dtype is not D.bool:
+        if condition.dtype is not D.uint8:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {TYPE_NAMES[condition.dtype.name]}")
+        condition = _wrap(condition._data.astype(bool))
+    dt = D.result_type(input, other)
+    return _out(_where(input, other, dt=dt, cond=condition._data), out)
+
+
+def _clamp_fwd(ctx, a, lo, hi, dt):
+    x = opmath(a, dt)
+    if lo is not None:
+        x = np.maximum(x, opmath(lo, dt))
+    if hi is not None:
+        x = np.minimum(x, opmath(hi, dt))
+    if x is a:
+        x = x.copy()
+    return fix_layout(finish(x, dt), (a, lo, hi))
+
+
+def _clamp_scalar_fwd(ctx, a, dt, min=None, max=None):
+    try:
+        return _clamp_fwd(ctx, a, min, max, dt)
+    except ValueError:
+        raise _bcast_error(a, min, max) from None
+
+
+_clamp_s = Op("ClampBackward1", _clamp_scalar_fwd)
+
+
+@_clamp_s.backward
+def _(ctx, g):
+    (x,) = ctx.inputs
+    lo, hi = ctx.kw.get("min"), ctx.kw.get("max")
+    if lo is not None and hi is not None:
+        return where((x > lo) & (x < hi), g, 0.0)
+    return where(x > lo, g, 0.0) if lo is not None else where(x < hi, g, 0.0)
+
+
+def _clamp_tensor_fwd(ctx, a, lo, hi, dt):
+    try:
+        return _clamp_fwd(ctx, a, lo, hi, dt)
+    except ValueError:
+        raise _bcast_error(*[v for v in (a, lo, hi) if v is not None]) from None
+
+
+_clamp_t = Op("ClampBackward0", _clamp_tensor_fwd)
+
+
+@_clamp_t.backward
+def _(ctx, g):
+    x, lo, hi = ctx.inputs
+    n = ctx.needs_input_grad
+    if lo is None or hi is None:
+        bound = lo if hi is None else hi
+        gx, gb = _maxmin_grad(g, x, bound, 1 if hi is None else -1)
+        return gx, (gb if lo is not None else None), (gb if hi is not None else None)
+    inside = lo < hi
+    same = lo == hi
+    half_lo, half_hi = (x == lo) & inside, (x == hi) & inside
+    gx = where(inside & (x > lo) & (x < hi), g, 0.0) + where(half_lo | half_hi, g / 2, 0.0) \
+        + where(same & (x == lo), g, 0.0)
+    glo = where((inside | same) & (x < lo), g, 0.0) + where(half_lo, g / 2, 0.0) \
+        if n[1] else None
+    ghi = where(~(inside | same) | (x > hi), g, 0.0) + where(half_hi, g / 2, 0.0) \
+        if n[2] else None
+    return gx, glo, ghi
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if input.dtype.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+    dt = D.result_type(*[v for v in (input, min, max) if v is not None])
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _out(_clamp_t(input, min, max, dt=dt), out)
+    kw = {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+    return _out(_clamp_s(input, dt=dt, **kw), out)
+
+
+clip = clamp
+
+
+def _clamp_one(name, tensor_name, sign):
+    scalar = Op(name, lambda ctx, a, dt, bound: _clamp_fwd(
+        ctx, a, bound if sign > 0 else None, bound if sign < 0 else None, dt))
+    scalar.backward(lambda ctx, g: where(ctx.inputs[0] > ctx.kw["bound"], g, 0.0) if sign > 0
+                    else where(ctx.inputs[0] < ctx.kw["bound"], g, 0.0))
+    tensor = Op(tensor_name, lambda ctx, a, b, dt: _clamp_tensor_fwd(
+        ctx, a, b if sign > 0 else None, b if sign < 0 else None, dt))
+    tensor.backward(lambda ctx, g: _maxmin_grad(g, ctx.inputs[0], ctx.inputs[1], sign))
+
+    def public(input, bound, *, out=None):
+        dt = result_dtype(input, bound)
+        if isinstance(bound, Tensor):
+            return _out(tensor(input, bound, dt=dt), out)
+        return _out(scalar(input, dt=dt, bound=bound), out)
+    return public
+
+
+clamp_min = _clamp_one("ClampMinBackward0", "ClampMinBackward1", 1)
+clamp_max = _clamp_one("ClampMaxBackward0", "ClampMaxBackward1", -1)
+
+
+def _lerp_np(a, b, w):
+    d = b - a
+    return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
+
+
+def _lerp_fwd(ctx, a, b, dt, weight):
+    w = scalar_opmath(weight, dt)
+    try:
+        return fix_layout(finish(_lerp_np(opmath(a, dt), opmath(b, dt), w), dt), (a, b))
+    except ValueError:
+        raise _bcast_error(a, b) from None
+
+
+def _lerp_t_fwd(ctx, a, b, w, dt):
+    try:
+        r = _lerp_np(opmath(a, dt), opmath(b, dt), opmath(w, dt))
+    except ValueError:
+        raise _bcast_error(a, b, w) from None
+    return fix_layout(finish(r, dt), (a, b, w))
+
+
+_lerp_s = Op("LerpBackward0", _lerp_fwd, saves=())
+_lerp_s.backward(lambda ctx, g: (g * (1 - ctx.kw["weight"]), g * ctx.kw["weight"]))
+_lerp_t = Op("LerpBackward1", _lerp_t_fwd)
+
+
+@_lerp_t.backward
+def _(ctx, g):
+    a, b, w = ctx.inputs
+    return g * (1 - w), g * w, g * (b - a)
+
+
+def lerp(input, end, weight, *, out=None):
+    for nm, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype is not input.dtype and (nm == "end" or t.dim()):
+            raise RuntimeError(f"expected dtype {input.dtype.name.replace('float32', 'float')}"
+                               f" for `{nm}` but got dtype "
+                               f"{t.dtype.name.replace('float64', 'double')}")
+    dt = input.dtype
+    if dt.category <= _INT:
+        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise not_implemented(f"lerp_kernel_{kind}", dt)
+    if isinstance(weight, Tensor):
+        return _out(_lerp_t(input, end, weight, dt=dt), out)
+    return _out(_lerp_s(input, end, dt=dt, weight=weight), out)
+
+
+def _addc_fwd(kernel):
+    def fwd(ctx, a, t1, t2, dt, value):
+        v = opmath(value, dt)
+        try:
+            r = np.add(opmath(a, dt), kernel(v * opmath(t1, dt), opmath(t2, dt)))
+        except ValueError:
+            raise _bcast_error(a, t1, t2) from None
+        return fix_layout(finish(r, dt), (a, t1, t2))
+    return fwd
+
+
+_addcmul = Op("AddcmulBackward0", _addc_fwd(np.multiply))
+_addcdiv = Op("AddcdivBackward0", _addc_fwd(np.true_divide))
+
+
+@_addcmul.backward
+def _(ctx, g):
+    _, t1, t2 = ctx.inputs
+    v, n = ctx.kw["value"], ctx.needs_input_grad
+    return g, (g * (t2 * v) if n[1] else None), (g * (t1 * v) if n[2] else None)
+
+
+@_addcdiv.backward
+def _(ctx, g):
+    _, t1, t2 = ctx.inputs
+    v, n = ctx.kw["value"], ctx.needs_input_grad
+    return g, (g * (v / t2) if n[1] else None), \
+        (-g * (v * t1 / (t2 * t2)) if n[2] else None)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    dt = D.result_type(input, tensor1, tensor2)
+    return _out(_addcmul(input, tensor1, tensor2, dt=dt, value=value), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if tensor1.dtype.category <= _INT and tensor2.dtype.category <= _INT:
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    dt = D.result_type(input, tensor1, tensor2)
+    return _out(_addcdiv(input, tensor1, tensor2, dt=dt, value=value), out)
+
+
+def _nan_to_num_fwd(ctx, a, nan, posinf, neginf):
+    if a.dtype.kind not in "fcV":
+        return a.copy()
+    info = np.finfo(a.dtype) if a.dtype.kind != "V" else __import__("ml_dtypes").finfo(a.dtype)
+    hi = info.max if posinf is None else posinf
+    lo = info.min if neginf is None else neginf
+    x = a.astype(_F32) if a.dtype in HALF else a
+    r = np.where(np.isnan(x), nan, np.where(x == np.inf, hi, np.where(x == -np.inf, lo, x)))
+    return fix_layout(r.astype(a.dtype), (a,))
+
+
+_nan_to_num = Op("NanToNumBackward0", _nan_to_num_fwd)
+_nan_to_num.backward(lambda ctx, g: g * ctx.inputs[0].isfinite())
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    return _out(_nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf), out)
+
+
+def _eq_method(self, other):
+    if isinstance(other, (Tensor, int, float, bool, complex, np.number, np.bool_)):
+        return eq(self, other)
+    return False
+
+
+def _ne_method(self, other):
+    if isinstance(other, (Tensor, int, float, bool, complex, np.number, np.bool_)):
+        return ne(self, other)
+    return True
+
+
+def _swap(fn):
+    return lambda self, other: fn(other, self)
+
+
+install({
+    "__invert__": bitwise_not, "__and__": bitwise_and, "__or__": bitwise_or,
+    "__xor__": bitwise_xor, "__rand__": bitwise_and, "__ror__": bitwise_or,
+    "__rxor__": bitwise_xor, "__lshift__": bitwise_left_shift,
+    "__rshift__": bitwise_right_shift, "__rlshift__": _swap(bitwise_left_shift),
+    "__rrshift__": _swap(bitwise_right_shift),
+    "__eq__": _eq_method, "__ne__": _ne_method, "__lt__": lt, "__le__": le, "__gt__": gt,
+    "__ge__": ge, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt,
+    "greater_equal": ge, "less": lt, "less_equal": le, "not_equal": ne,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
+    "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
+    "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
+    "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "isposinf": isposinf,
+    "isneginf": isneginf, "isreal": isreal, "signbit": signbit,
+    "isclose": isclose, "allclose": allclose, "equal": equal,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max,
+    "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "nan_to_num": nan_to_num,
+})
+
+__all__ = [
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+    "isnan", "isinf", "isposinf", "isneginf", "isfinite", "isreal", "signbit", "isclose",
+    "allclose", "equal", "where", "clamp", "clip", "clamp_min", "clamp_max", "lerp",
+    "addcmul", "addcdiv", "nan_to_num",
+]

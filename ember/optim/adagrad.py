@@ -1,0 +1,80 @@
+"""Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
+from .._backend import np
+from .._tensor import Tensor
+from . import _functional as F
+from .optimizer import Optimizer, _bump_step, _full, _step_tensor, _value
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """``sum += g^2``; ``p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(sum) + eps)``.
+
+    Unlike the other optimizers its state exists from construction on.
+    """
+
+    _group_fill = {"foreach": None, "maximize": False, "differentiable": False,
+                   "fused": None}
+    _tensor_state = ("step",)
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
+                 differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError("Invalid initial_accumulator_value value: "
+                             f"{initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        # the constructor's value, not a group's own: PyTorch initialises this way
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, initial_accumulator_value)
+
+    def _init_state(self, p, init):
+        state = self.state[p]
+        state["step"] = _step_tensor()
+        state["sum"] = _full(p, init)
+
+    def share_memory(self):
+        """Accepted for compatibility: the state lives in this process."""
+
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr, lr_decay, eps = _value(group["lr"]), group["lr_decay"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    # a group added later starts from the constructor's default
+                    self._init_state(p, self.defaults["initial_accumulator_value"])
+                step = _bump_step(state["step"])
+                d = p._data
+                g = self._grad(p, group, group["weight_decay"])
+                clr = lr / (1 + (step - 1) * lr_decay)
+                s = state["sum"]._data
+                F.addcmul_(self, s, g, g)
+                std = np.sqrt(s, out=self._buf(d, 2))
+                std += eps
+                F.addcdiv_(self, d, g, std, -clr)
+                p._bump()
+        return loss

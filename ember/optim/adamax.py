@@ -1,0 +1,52 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+from .._backend import np
+from . import _functional as F
+from .adam import _check_betas, _check_lr_eps
+from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    """``u = max(b2 * u, |g| + eps)``; ``p -= lr / (1 - b1^t) * m / u``."""
+
+    _group_fill = {"foreach": None, "maximize": False, "differentiable": False,
+                   "capturable": False}
+    _tensor_state = ("step",)
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_lr_eps(lr, eps)
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = _value(group["lr"]), group["betas"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _step_tensor()
+                    state["exp_avg"] = _zeros(p)
+                    state["exp_inf"] = _zeros(p)
+                step = _bump_step(state["step"])
+                d = p._data
+                g = self._grad(p, group, group["weight_decay"])
+                m, u = state["exp_avg"]._data, state["exp_inf"]._data
+                F.lerp_(self, m, g, 1 - beta1)
+                u *= beta2
+                a = np.abs(g, out=self._buf(d, 2))
+                a += eps
+                np.maximum(u, a, out=u)
+                clr = lr / (1 - beta1 ** step)
+                F.addcdiv_(self, d, m, u, -clr)
+                p._bump()
+        return loss

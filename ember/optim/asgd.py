@@ -1,0 +1,69 @@
+"""ASGD: SGD with a decaying step and a running average of the iterates."""
+from .._backend import np
+from .._tensor import Tensor
+from . import _functional as F
+from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+
+__all__ = ["ASGD"]
+
+
+class ASGD(Optimizer):
+    """Averaged SGD: ``p *= 1 - lambd * eta``; ``p -= eta * g``; from step
+    ``t0`` on, ``ax`` averages the iterates.  ``eta`` and ``mu`` are 0-d state
+    tensors updated after each step."""
+
+    _group_fill = {"foreach": None, "maximize": False, "differentiable": False,
+                   "capturable": False}
+    _tensor_state = ("step", "eta", "mu")
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False, capturable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
+                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr, lambd, alpha, t0 = (_value(group["lr"]), group["lambd"], group["alpha"],
+                                    group["t0"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _step_tensor()
+                    state["eta"] = _step_tensor(lr)
+                    state["mu"] = _step_tensor(1.0)
+                    state["ax"] = _zeros(p)
+                step = _bump_step(state["step"])
+                d = p._data
+                g = self._grad(p, group, group["weight_decay"])
+                eta, mu = state["eta"]._data, state["mu"]._data
+                eta_value = float(eta)
+                d *= 1 - lambd * eta_value
+                F.axpy_(self, d, g, -eta_value)
+                p._bump()
+                ax = state["ax"]._data
+                if float(mu) != 1:
+                    t = np.subtract(d, ax, out=self._buf(d, 2))
+                    t *= t.dtype.type(mu)
+                    ax += t
+                else:
+                    np.copyto(ax, d)
+                # torch.as_tensor(python float) is a default-dtype tensor, copied in
+                eta[...] = np.array(lr / ((1 + lambd * lr * step) ** alpha), _default_np())
+                mu[...] = np.array(1 / max(1, step - t0), _default_np())
+        return loss
+
+
+def _default_np():
+    from .. import _dtype as D
+    return D.get_default_dtype().np

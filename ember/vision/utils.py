@@ -1,0 +1,1 @@
+"""ember.vision.utils: make_grid, save_image (being built)."""
