@@ -207,7 +207,8 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def _check_sub_bool(a, b):
-    ab, bb = getattr(a, "dtype", None) is D.bool, getattr(b, "dtype", None) is D.bool
+    ab = getattr(a, "dtype", None) is D.bool or type(a) is bool
+    bb = getattr(b, "dtype", None) is D.bool or type(b) is bool
     if ab and bb:
         raise NotImplementedError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
@@ -449,9 +450,9 @@ _pow_s = Op("PowBackward0", lambda ctx, a, exponent, dt: _run2(_pow_np, a, expon
 def _(ctx, g):
     (a,) = ctx.inputs
     e = ctx.kw["exponent"]
-    if e == 0:
+    if e == 0 and type(e) is not bool:
         return g * 0
-    return g * (e * a.pow(e - 1))
+    return g * (int(e) * a.pow(int(e) - 1)) if type(e) is bool else g * (e * a.pow(e - 1))
 
 
 _pow_t = Op("PowBackward1", lambda ctx, a, b, dt: _run2(_pow_np, a, b, dt), saves_output=True)
@@ -523,7 +524,10 @@ def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_outpu
         if dt.np in HALF:
             return fn(cast_array(a, dt.np).astype(_F32)).astype(dt.np)
         r = fn(a if a.dtype == dt.np else cast_array(a, dt.np))
-        return r if type(r) is _ndarray and r.dtype == dt.np else finish(r, dt)
+        if type(r) is not _ndarray:
+            r = np.asarray(r)
+        # complex inputs keep the kernel's dtype (abs of complex is real)
+        return r if r.dtype == dt.np or dt.is_complex else finish(r, dt)
 
     op = Op(name, fwd, saves_output=saves_output)
     op.backward(lambda ctx, g: backward(ctx, g, ctx.inputs[0]))

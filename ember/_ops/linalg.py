@@ -56,6 +56,15 @@ def _mT(t):
     return S.transpose(t, -2, -1)
 
 
+def _reshape(t, *shape):
+    """A view when one exists, else a C-ordered copy (``clone`` keeps strides, so
+    ``Tensor.reshape`` of a transposed tensor would not give a viewable copy)."""
+    try:
+        return S.view(t, *shape)
+    except RuntimeError:
+        return S.view(t.contiguous(), *shape)
+
+
 # --- mm / bmm / mv / dot --------------------------------------------------------------
 
 _mm = Op("MmBackward0", lambda ctx, a, b: _np_matmul(a, b))
@@ -215,7 +224,7 @@ def outer(input, vec2, *, out=None):
     for name, t in (("self", input), ("vec2", vec2)):
         if t.dim() != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
-    return _out(input.reshape(-1, 1) * vec2, out)
+    return _out(_reshape(input, -1, 1) * vec2, out)
 
 
 ger = outer
@@ -443,7 +452,7 @@ def _inplace(fn):
 
 # PyTorch reshapes a fresh product with _unsafe_view: a new tensor, not a view of it.
 _unsafe_view = Op("UnsafeViewBackward0", lambda ctx, a, shape: a.reshape(shape), saves=())
-_unsafe_view.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
+_unsafe_view.backward(lambda ctx, g: _reshape(g, ctx.inputs[0]._data.shape))
 
 # ``squeeze_(0)`` on the product of a vector-matrix matmul
 _squeeze0_ = Op("SqueezeBackward4", lambda ctx, a: a.reshape(a.shape[1:]), saves=())
@@ -488,7 +497,7 @@ def _matmul(t1, t2):
         a = _mT(t2) if transpose else t1
         b = (t1.t() if d1 == 2 else t1) if transpose else t2
         out_shape = a._data.shape[:-1]
-        rows = a.reshape(_prod(out_shape), a._data.shape[-1])
+        rows = _reshape(a, _prod(out_shape), a._data.shape[-1])
         if b.dim() == 2:
             if rows._data.shape[1] != b._data.shape[0]:
                 raise _errors.mm_mismatch(rows._data.shape, b._data.shape)
@@ -511,11 +520,11 @@ def _matmul(t1, t2):
     except ValueError:
         raise _errors.broadcast_mismatch(b1, b2) from None
     nb = _prod(batch)
-    a3 = t1.expand(batch + (n, m1)).reshape(nb, n, m1)
+    a3 = _reshape(t1.expand(batch + (n, m1)), nb, n, m1)
     if d2 == 1:
-        b3 = t2.expand(batch + (m2,)).reshape(nb, m2).unsqueeze(2)
+        b3 = _reshape(t2.expand(batch + (m2,)), nb, m2).unsqueeze(2)
     else:
-        b3 = t2.expand(batch + (m2, p)).reshape(nb, m2, p)
+        b3 = _reshape(t2.expand(batch + (m2, p)), nb, m2, p)
     out_shape = batch + ((n,) if d1 > 1 else ()) + ((p,) if d2 > 1 else ())
     r = bmm(a3, b3)
     if d2 == 1:
@@ -616,12 +625,12 @@ def chain_matmul(*matrices, out=None):
 
 def kron(input, other, *, out=None):
     nd = max(input.dim(), other.dim())
-    a = input.reshape((1,) * (nd - input.dim()) + tuple(input.shape))
-    b = other.reshape((1,) * (nd - other.dim()) + tuple(other.shape))
+    a = _reshape(input, (1,) * (nd - input.dim()) + tuple(input.shape))
+    b = _reshape(other, (1,) * (nd - other.dim()) + tuple(other.shape))
     sa, sb = a._data.shape, b._data.shape
     # interleave: a -> (a0, 1, a1, 1, ...), b -> (1, b0, 1, b1, ...)
-    ai = a.reshape(tuple(x for s in sa for x in (s, 1)))
-    bi = b.reshape(tuple(x for s in sb for x in (1, s)))
+    ai = _reshape(a, tuple(x for s in sa for x in (s, 1)))
+    bi = _reshape(b, tuple(x for s in sb for x in (1, s)))
     r = ai * bi
     return _out(_unsafe_view(r, shape=tuple(x * y for x, y in zip(sa, sb))), out)
 
@@ -676,9 +685,8 @@ def linalg_cross(input, other, *, dim=-1, out=None):
         np.broadcast_shapes(input._data.shape, other._data.shape)
     except ValueError:
         raise _errors.broadcast_mismatch(input._data.shape, other._data.shape) from None
-    dt = result_dtype(input, other)
-    a, b = input.to(dt), other.to(dt)
-    return _out(_cross(a, b, dim=d), out)
+    _scalar_type_check(input, other)
+    return _out(_cross(input, other, dim=d), out)
 
 
 def cross(input, other, dim=None, *, out=None):
@@ -769,8 +777,8 @@ def _sumproduct_pair(left, right, sum_dims):
     operm = [0] * len(lperm)
     for pos, d in enumerate(lperm):
         operm[d] = pos
-    a = left.permute(lperm).reshape(lro_n, lo_n, sum_size)
-    b = right.permute(rperm).reshape(lro_n, sum_size, ro_n)
+    a = _reshape(left.permute(lperm), lro_n, lo_n, sum_size)
+    b = _reshape(right.permute(rperm), lro_n, sum_size, ro_n)
     return bmm(a, b).view(out_size).permute(operm)
 
 
@@ -1001,8 +1009,8 @@ def tensordot(a, b, dims=2, out=None):
         if t1.is_contiguous() and t2.is_contiguous():
             return _out(dot(t1.flatten(), t2.flatten()).reshape(rsizes), out)
         return _out((t1.squeeze() * t2.squeeze()).sum(dtype=t1.dtype).reshape(rsizes), out)
-    m1 = t1.permute(p1 + wa).reshape(size1, csize)
-    m2 = t2.permute(wb + p2).reshape(csize, size2)
+    m1 = _reshape(t1.permute(p1 + wa), size1, csize)
+    m2 = _reshape(t2.permute(wb + p2), csize, size2)
     return _out(mm(m1, m2).reshape(rsizes), out)
 
 

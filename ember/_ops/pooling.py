@@ -57,33 +57,65 @@ def _lowest(dtype):
 
 
 # --- max pooling -------------------------------------------------------------------
+#
+# The forward is a running np.maximum over the offset views (one cheap pass each).
+# Which offset won is only worked out when needed -- for indices, or in backward,
+# where the winners are found again by comparing the views with the maximum: the
+# first equal offset wins, as PyTorch's strict ``>`` scan picks the first maximum.
+# NaN (PyTorch keeps the last NaN) and all-lowest windows reaching into padding take
+# the exact scan, which also records the winners.
 
-def _maxpool_fwd(ctx, x, k, s, p, d, ceil_mode, out_sp, want_indices):
+def _need(sp, k, s, p, d, out_sp):
+    return [max(sp[i] + 2 * p[i], (out_sp[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1)
+            for i in range(len(k))]
+
+
+def _running_max(xp, k, s, d, out_sp):
+    best = None
+    for _, idx in _offset_views(xp, k, s, d, out_sp):
+        if best is None:
+            best = xp[idx].copy()
+        else:
+            np.maximum(best, xp[idx], out=best)
+    return best
+
+
+def _exact_scan(x, xp, k, s, p, d, out_sp):
+    """PyTorch's scan: (max, winning offset) with its NaN and first-valid rules."""
     nd = len(k)
-    xp = _padded(x, nd, p, k, s, d, out_sp, _lowest(x.dtype))
     best = np.full(x.shape[:-nd] + tuple(out_sp), _lowest(x.dtype), x.dtype)
-    # windows starting in the padding begin at their first real element
+    # a window starting in the padding defaults to its first real element
     first = [np.maximum(-(-(p[i] - np.arange(out_sp[i]) * s[i]) // d[i]), 0)
              for i in range(nd)]
-    win = np.zeros(best.shape, np.int16)
     kmul = [int(np.prod(k[i + 1:])) for i in range(nd)]
     start = first[0] * kmul[0]
     for i in range(1, nd):
         start = np.add.outer(start, first[i] * kmul[i])
+    win = np.empty(best.shape, np.int16)
     win[...] = start
     floating = x.dtype.kind == "f"
-    for n, (off, idx) in enumerate(_offset_views(xp, k, s, d, out_sp)):
+    for n, (_, idx) in enumerate(_offset_views(xp, k, s, d, out_sp)):
         v = xp[idx]
         m = v > best
         if floating:
             m |= np.isnan(v)
         np.copyto(best, v, where=m)
         np.copyto(win, n, where=m)
+    return best, win
+
+
+def _padded_for_max(x, k, s, p, d, out_sp):
+    return _padded(x, len(k), p, k, s, d, out_sp, _lowest(x.dtype))
+
+
+def _maxpool_fwd(ctx, x, k, s, p, d, ceil_mode, out_sp, want_indices):
+    xp = _padded_for_max(x, k, s, p, d, out_sp)
+    if not want_indices:
+        return _running_max(xp, k, s, d, out_sp), np.empty(0, np.int64)
+    best, win = _exact_scan(x, xp, k, s, p, d, out_sp)
     if ctx is not None:
         ctx.win = win
-    if not want_indices:
-        return best, np.empty(0, np.int64)
-    return best, _flat_indices(win, x.shape[-nd:], k, s, p, d, out_sp)
+    return best, _flat_indices(win, x.shape[-len(k):], k, s, p, d, out_sp)
 
 
 def _flat_indices(win, sp, k, s, p, d, out_sp):
@@ -108,13 +140,36 @@ def _maxpool_bwd(ctx, g, _gi=None):
     k, s, p, d, out_sp = kw["k"], kw["s"], kw["p"], kw["d"], kw["out_sp"]
     nd = len(k)
     sp = x.shape[-nd:]
-    need = [max(sp[i] + 2 * p[i], (out_sp[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1)
-            for i in range(nd)]
-    gx = np.zeros(x.shape[:-nd] + tuple(need), g.dtype)
-    win = ctx.win
-    zero = g.dtype.type(0)
-    for n, (off, idx) in enumerate(_offset_views(gx, k, s, d, out_sp)):
-        gx[idx] += np.where(win == n, g, zero)
+    gx = np.zeros(x.shape[:-nd] + tuple(_need(sp, k, s, p, d, out_sp)), g.dtype)
+    # windows that do not overlap can write their cells instead of adding to them
+    disjoint = all(s[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd))
+    win = getattr(ctx, "win", None)
+    xp = None
+    if win is None:
+        xp = _padded_for_max(x, k, s, p, d, out_sp)
+        best = _running_max(xp, k, s, d, out_sp)
+        tricky = x.dtype.kind == "f" and np.isnan(best).any()
+        if not tricky and (xp is not x):
+            tricky = (best == _lowest(x.dtype)).any()
+        if tricky:
+            _, win = _exact_scan(x, xp, k, s, p, d, out_sp)
+    if win is not None:
+        for n, (_, idx) in enumerate(_offset_views(gx, k, s, d, out_sp)):
+            gx[idx] += g * (win == n)
+    else:
+        taken = None
+        for _, idx in _offset_views(gx, k, s, d, out_sp):
+            m = xp[idx] == best
+            if taken is None:
+                taken = m
+            else:
+                m &= ~taken
+                taken |= m
+            if disjoint:
+                np.multiply(g, m, out=gx[idx])
+            else:
+                gx[idx] += g * m
+    ctx.win = None
     return gx[(Ellipsis,) + tuple(slice(p[i], p[i] + sp[i]) for i in range(nd))]
 
 

@@ -15,7 +15,8 @@ from .. import _errors
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install, canonical_dims, result_dtype
 from .elementwise import maximum, minimum, where, _out
-from .sort import RT, _c, place_grad, evenly_grad, _nonempty_dim
+from .sort import (RT, _c, place_grad, evenly_grad, _nonempty_dim, _dim_of, _rows, _keys,
+                   _std_sort, _pick_out, _select_bwd)
 
 
 class _Unset:
@@ -713,6 +714,107 @@ def dist(input, other, p=2):
     return _dist(input, other, p=float(p), dt=dt)
 
 
+# --- median, nanmedian, mode ---------------------------------------------------------------
+
+def _no_bool(input, kernel):
+    if input.dtype is D.bool:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _median_all_fwd(ctx, a, ignore_nan):
+    flat = a.reshape(-1)
+    if a.dtype.kind in "fc":
+        nan = np.isnan(flat)
+        if nan.any():
+            if not ignore_nan:
+                return np.array(np.nan, a.dtype)
+            flat = flat[~nan]
+        if flat.size == 0:
+            return np.array(np.nan, a.dtype)
+    k = (flat.size - 1) // 2
+    return np.array(np.partition(flat, k)[k])
+
+
+def _median_dim_fwd(ctx, a, dim, keepdim, ignore_nan):
+    if a.ndim == 0:
+        return a.copy(), np.zeros((), np.int64)
+    rows, mshape = _rows(a, dim)
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1, kind="stable")  # NaNs last; ties by position
+    ar = np.arange(len(rows))
+    if a.dtype.kind not in "fc":
+        pick = order[:, (n - 1) // 2]
+    elif ignore_nan:
+        cnt = n - np.isnan(rows).sum(1)
+        pick = order[ar, np.maximum((cnt - 1) // 2, 0)]
+    else:
+        nan = np.isnan(rows)
+        pick = np.where(nan.any(1), np.argmax(nan, 1), order[:, (n - 1) // 2])
+    return _pick_out(ctx, rows, pick, mshape, dim, keepdim)
+
+
+def _median_ops(name_all, name_dim, ignore_nan):
+    op_all = Op(name_all, lambda ctx, a: _median_all_fwd(ctx, a, ignore_nan), saves_output=True)
+    op_all.backward(lambda ctx, g: evenly_grad(g, ctx.inputs[0]._data, ctx.result._data))
+    op_dim = Op(name_dim, lambda ctx, a, dim, keepdim: _median_dim_fwd(
+        ctx, a, dim, keepdim, ignore_nan), saves=(), n_outputs=2, nondiff_outputs=(1,))
+    op_dim.backward(_select_bwd)
+
+    def fn(input, dim=None, keepdim=False, *, out=None):
+        name = "nanmedian" if ignore_nan else "median"
+        if dim is None:
+            _no_bool(input, "median_cpu" if not ignore_nan else "nanmedian_cpu")
+            return op_all(input)
+        d = _dim_of(input, dim)
+        _nonempty_dim(name, input, d)
+        _no_bool(input, "median_out" if not ignore_nan else "nanmedian_out")
+        return getattr(RT, name)(op_dim(input, dim=d, keepdim=keepdim))
+    return fn
+
+
+median = _median_ops("MedianBackward0", "MedianBackward1", False)
+nanmedian = _median_ops("NanmedianBackward0", "NanmedianBackward1", True)
+
+
+def _mode_fwd(ctx, a, dim, keepdim):
+    if a.ndim == 0:
+        return a.copy(), np.zeros((), np.int64)
+    rows, mshape = _rows(a, dim)
+    nrow, n = rows.shape
+    if nrow == 0:
+        return _pick_out(ctx, rows, np.zeros(0, np.int64), mshape, dim, keepdim)
+    # PyTorch std::sorts (value, index) pairs by value, then takes the first longest run of
+    # equal values and the index at that run's end.
+    K = _keys(rows, False)
+    nan = np.isnan(rows) if a.dtype.kind in "fc" else np.zeros(rows.shape, bool)
+    if n <= 16:  # insertion sort: stable, and nothing moves past a NaN
+        walls = np.cumsum(nan, 1) * (int(K.max()) + 2) + np.where(nan, 0, K + 1)
+        Is = np.argsort(walls, axis=1, kind="stable")
+        Ks = np.take_along_axis(K, Is, 1)
+    else:
+        Ks, Is = K.copy(), np.broadcast_to(np.arange(n), K.shape).copy()
+        _std_sort(Ks, Is, n)
+    nan_s = np.take_along_axis(nan, Is, 1)
+    end = np.ones((nrow, n), bool)
+    end[:, :-1] = (Ks[:, 1:] != Ks[:, :-1]) | nan_s[:, 1:] | nan_s[:, :-1]
+    start = np.ones((nrow, n), bool)
+    start[:, 1:] = end[:, :-1]
+    pos = np.arange(n)
+    run_start = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
+    best = np.argmax(np.where(end, pos - run_start + 1, 0), axis=1)
+    return _pick_out(ctx, rows, Is[np.arange(nrow), best], mshape, dim, keepdim)
+
+
+_mode = Op("ModeBackward0", _mode_fwd, saves=(), n_outputs=2, nondiff_outputs=(1,))
+_mode.backward(_select_bwd)
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    d = _dim_of(input, dim)
+    _nonempty_dim("mode", input, d)
+    return RT.mode(_mode(input, dim=d, keepdim=keepdim))
+
+
 def _inplace(fn):
     def method(self, *args, **kw):
         from .inplace import apply_inplace
@@ -724,9 +826,11 @@ install({"sum": sum, "nansum": nansum, "mean": mean, "nanmean": nanmean, "prod":
          "var": var, "std": std, "max": max, "min": min, "amax": amax, "amin": amin,
          "aminmax": aminmax, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
          "all": all, "any": any, "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax,
-         "cummin": cummin, "norm": norm, "dist": dist,
+         "cummin": cummin, "norm": norm, "dist": dist, "median": median,
+         "nanmedian": nanmedian, "mode": mode,
          "cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod)})
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "logsumexp", "all",
-           "any", "cumsum", "cumprod", "cummax", "cummin", "norm", "dist"]
+           "any", "cumsum", "cumprod", "cummax", "cummin", "norm", "dist", "median",
+           "nanmedian", "mode"]

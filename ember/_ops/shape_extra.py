@@ -12,6 +12,7 @@ from .. import _errors
 from ..autograd.op import Op
 from . import shape as S
 from ._util import D, Tensor, _wrap, np, install, canonical_dims
+from .linalg import _reshape
 
 _wrap_dim = _errors.wrap_dim
 _NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
@@ -139,7 +140,7 @@ def _(ctx, g):
     shape = ctx.inputs[0]._data.shape
     padded = (1,) * (len(reps) - len(shape)) + shape
     # each output dim splits into (repeat, size): sum the repeat halves away
-    g = g.reshape(tuple(x for r, s in zip(reps, padded) for x in (r, s)))
+    g = _reshape(g, tuple(x for r, s in zip(reps, padded) for x in (r, s)))
     g = g.sum(tuple(range(0, 2 * len(reps), 2)))
     return g.reshape(shape)
 
@@ -324,7 +325,7 @@ def diag(input, diagonal=0, *, out=None):
 
 
 def diagflat(input, offset=0):
-    return _diag_embed(input.reshape(-1), offset=offset, dim1=0, dim2=1)
+    return _diag_embed(_reshape(input, -1), offset=offset, dim1=0, dim2=1)
 
 
 def _block_diag_fwd(ctx, *arrays, dt, shapes):
@@ -345,7 +346,7 @@ _block_diag = Op("BlockDiagBackward0", _block_diag_fwd, saves=())
 def _(ctx, g):
     grads, r, c = [], 0, 0
     for t, (h, w) in zip(ctx.inputs, ctx.kw["shapes"]):
-        grads.append(g[r:r + h, c:c + w].reshape(t.shape))
+        grads.append(_reshape(g[r:r + h, c:c + w], t.shape))
         r, c = r + h, c + w
     return tuple(grads)
 
@@ -410,7 +411,7 @@ def cartesian_prod(*tensors):
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
-    return S.stack([g.reshape(-1) for g in grids], 1)
+    return S.stack([_reshape(g, -1) for g in grids], 1)
 
 
 def combinations(input, r=2, with_replacement=False):
@@ -528,8 +529,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     use_mm = p == 2 and (mode == 1 or (mode == 0 and (r1 > 25 or r2 > 25)))
     if use_mm:
         nb = int(np.prod(batch)) if batch else 1
-        a = x1.expand(batch + (r1, c1)).reshape(nb, r1, c1)
-        b = x2.expand(batch + (r2, c2)).reshape(nb, r2, c2)
+        a = _reshape(x1.expand(batch + (r1, c1)), nb, r1, c1)
+        b = _reshape(x2.expand(batch + (r2, c2)), nb, r2, c2)
         return _euclid(a, b).view(batch + (r1, r2))
     return _cdist(x1, x2, p=float(p))
 
@@ -574,3 +575,10 @@ install({
 __all__ = ["flip", "fliplr", "flipud", "roll", "rot90", "tile", "repeat_interleave", "tril",
            "triu", "tril_indices", "triu_indices", "meshgrid", "diag", "diag_embed",
            "diagflat", "block_diag", "cartesian_prod", "combinations", "cdist", "narrow_copy"]
+
+# torch-level linear algebra (torch.det, torch.svd ...): defined in ember.linalg, which
+# imports this module, so it is imported last
+from .. import linalg as _linalg  # noqa: E402
+
+globals().update(_linalg.TORCH_ALIASES)
+__all__ += list(_linalg.TORCH_ALIASES)

@@ -119,7 +119,8 @@ def _calculate_correct_fan(tensor, mode):
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std  # same rounding steps as PyTorch: std first
     return uniform_(tensor, -a, a, generator)
 
 

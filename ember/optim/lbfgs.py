@@ -258,7 +258,7 @@ class LBFGS(Optimizer):
                 # two-loop recursion: d = -H g
                 num_old = len(old_dirs)
                 if al is None:
-                    al = [None] * history_size
+                    al = state["al"] = [None] * history_size
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]

@@ -1,14 +1,21 @@
 """Samplers: which indices a DataLoader fetches, in PyTorch's exact order.
 
 The random ones draw from ember's generator exactly where PyTorch draws, so
-with the same seed the same permutations come out, epoch after epoch.
+with the same seed the same permutations come out, epoch after epoch.  A
+RandomSampler without a generator seeds a fresh one from one draw of the
+global stream when iteration starts (not when it is created).
 """
+import itertools
+
 from ... import _dtype as D
+
+__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler"]
 
 
 class Sampler:
-    def __init__(self, data_source=None):
-        pass
+    """Base class: ``__iter__`` yields indices (or batches of indices); ``__len__`` is
+    optional but needed by ``len(DataLoader)``."""
 
     def __iter__(self):
         raise NotImplementedError
@@ -25,12 +32,13 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-def _fresh_generator():
-    """A generator seeded from one draw of the global stream (PyTorch's way)."""
+def _seeded_from_global():
     from ..._ops.random_ops import Generator
     from ..._creation import empty
     seed = int(empty((), dtype=D.int64).random_().item())
-    return Generator().manual_seed(seed)
+    g = Generator()
+    g.manual_seed(seed)
+    return g
 
 
 class RandomSampler(Sampler):
@@ -39,9 +47,9 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if not isinstance(replacement, bool):
+        if not isinstance(self.replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got "
-                            f"replacement={replacement}")
+                            f"replacement={self.replacement}")
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got "
                              f"num_samples={self.num_samples}")
@@ -53,8 +61,9 @@ class RandomSampler(Sampler):
     def __iter__(self):
         from ..._ops.random_ops import randint, randperm
         n = len(self.data_source)
-        gen = self.generator if self.generator is not None else _fresh_generator()
+        gen = self.generator if self.generator is not None else _seeded_from_global()
         if self.replacement:
+            # 32 at a time: the draws (and so the values) follow PyTorch's chunking
             for _ in range(self.num_samples // 32):
                 yield from randint(high=n, size=(32,), dtype=D.int64, generator=gen).tolist()
             yield from randint(high=n, size=(self.num_samples % 32,), dtype=D.int64,
@@ -93,7 +102,7 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement}")
         w = as_tensor(weights, dtype=D.float64)
-        if w.dim() != 1:
+        if len(w.shape) != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
                              f"{tuple(w.shape)}")
         self.weights = w
@@ -111,6 +120,8 @@ class WeightedRandomSampler(Sampler):
 
 
 class BatchSampler(Sampler):
+    """Groups another sampler's indices into lists of ``batch_size``."""
+
     def __init__(self, sampler, batch_size, drop_last):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got "
@@ -123,14 +134,14 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self):
-        batch = []
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        it = iter(self.sampler)
+        if self.drop_last:
+            yield from map(list, zip(*[it] * self.batch_size))
+            return
+        batch = list(itertools.islice(it, self.batch_size))
+        while batch:
             yield batch
+            batch = list(itertools.islice(it, self.batch_size))
 
     def __len__(self):
         n = len(self.sampler)

@@ -1,4 +1,4 @@
-"""The worker process loop: seeding as PyTorch does, fetching, reporting errors."""
+"""The worker process: seeded as PyTorch seeds it, fetching batches, reporting errors."""
 import os
 import queue
 import random
@@ -7,20 +7,24 @@ import traceback
 from dataclasses import dataclass
 
 from ...._backend import np
+from .fetch import create_fetcher
+from .transport import Sender
+
+# How often (seconds) a waiting worker checks that the main process still exists.
+MP_STATUS_CHECK_INTERVAL = 5.0
 
 _worker_info = None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class WorkerInfo:
+    """What ``get_worker_info()`` returns inside a worker."""
     id: int
     num_workers: int
     seed: int
     dataset: object
-
-    def __repr__(self):
-        return (f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, "
-                f"dataset={self.dataset!r})")
+    rng: object = None
+    worker_method: str = "multiprocessing"
 
 
 def get_worker_info():
@@ -28,17 +32,19 @@ def get_worker_info():
     return _worker_info
 
 
-def numpy_seed_state(base_seed, worker_id):
-    """NumPy's seed for a worker: PyTorch mixes (worker_id, base_seed) the way NumPy's
-    SeedSequence does, so SeedSequence itself gives the identical four words."""
+def numpy_seed(base_seed, worker_id):
+    """NumPy's seed for a worker.  PyTorch hashes (worker_id, base_seed) into four
+    32-bit words with the SeedSequence algorithm, so NumPy's SeedSequence gives them."""
     words = [worker_id, base_seed & 0xFFFFFFFF, base_seed >> 32]
     return np.random.SeedSequence(words).generate_state(4)
 
 
 class ExceptionWrapper:
-    """An exception from a worker, carried to the main process with its traceback."""
+    """An exception carried to the main process as its type and traceback text."""
 
-    def __init__(self, exc_info, where):
+    def __init__(self, exc_info=None, where="in background"):
+        if exc_info is None:
+            exc_info = sys.exc_info()
         self.exc_type = exc_info[0]
         self.exc_msg = "".join(traceback.format_exception(*exc_info))
         self.where = where
@@ -46,7 +52,9 @@ class ExceptionWrapper:
     def reraise(self):
         msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
         if self.exc_type is KeyError:
-            msg = _KeyErrorMessage(msg)
+            msg = KeyErrorMessage(msg)
+        elif getattr(self.exc_type, "message", None):
+            raise self.exc_type(message=msg)
         try:
             exc = self.exc_type(msg)
         except Exception:
@@ -54,90 +62,83 @@ class ExceptionWrapper:
         raise exc
 
 
-class _KeyErrorMessage(str):
-    def __repr__(self):  # KeyError would show its message quoted otherwise
+class KeyErrorMessage(str):
+    """KeyError shows repr() of its argument; this keeps the traceback text readable."""
+
+    def __repr__(self):
         return self
 
 
-class IterableStop:
-    """Sent by a worker whose IterableDataset ran out."""
-
-    def __init__(self, worker_id):
-        self.worker_id = worker_id
+@dataclass(frozen=True)
+class IterableDatasetStopIteration:
+    worker_id: int
 
 
-def fetch(dataset, kind, indices, collate_fn, auto_collation, state):
-    if kind == "map":
-        if auto_collation:
-            getitems = getattr(dataset, "__getitems__", None)
-            data = getitems(indices) if callable(getitems) else [dataset[i] for i in indices]
-        else:
-            data = dataset[indices]
-        return collate_fn(data)
-    it = state.setdefault("iter", None)
-    if it is None:
-        it = state["iter"] = iter(dataset)
-    if auto_collation:
-        data = []
-        for _ in range(state["batch_size"]):
-            try:
-                data.append(next(it))
-            except StopIteration:
-                state["ended"] = True
-                break
-        if not data or (state.get("ended") and state["drop_last"]
-                        and len(data) < state["batch_size"]):
-            raise StopIteration
-        return collate_fn(data)
-    return collate_fn(next(it))
+@dataclass(frozen=True)
+class ResumeIteration:
+    """Persistent workers: start a new epoch (echoed back once the worker has)."""
 
 
-def worker_loop(kind, dataset, index_queue, data_queue, collate_fn, auto_collation,
-                batch_size, drop_last, base_seed, init_fn, worker_id, num_workers):
+def worker_loop(kind, dataset, index_queue, result_conn, done_event, auto_collation,
+                collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
     global _worker_info
+    sender = None
     try:
-        from .... import _ops  # noqa: F401
         from ...._ops.random_ops import manual_seed
         seed = base_seed + worker_id
         random.seed(seed)
         manual_seed(seed)
-        np.random.seed(numpy_seed_state(base_seed, worker_id))
+        np.random.seed(numpy_seed(base_seed, worker_id))
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
                                   dataset=dataset)
-        init_error = None
+        sender = Sender(result_conn.fileno())
+        init_exception = None
         try:
             if init_fn is not None:
                 init_fn(worker_id)
+            fetcher = create_fetcher(kind, dataset, auto_collation, collate_fn, drop_last)
         except Exception:
-            init_error = ExceptionWrapper(sys.exc_info(),
-                                          f"in DataLoader worker process {worker_id}")
-        state = {"batch_size": batch_size, "drop_last": drop_last}
+            init_exception = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
+        iteration_end = False
         parent = os.getppid()
         while True:
             try:
-                task = index_queue.get(timeout=1.0)
+                r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent:  # the main process died: do not linger
-                    return
+                if os.getppid() != parent:  # the main process is gone: do not linger
+                    break
                 continue
-            if task is None:
-                return
-            idx, indices = task
-            if isinstance(indices, str) and indices == "reset":  # persistent workers: new epoch
-                state = {"batch_size": batch_size, "drop_last": drop_last}
+            if isinstance(r, ResumeIteration):
+                sender.send((r, None))
+                iteration_end = False
+                fetcher = create_fetcher(kind, dataset, auto_collation, collate_fn, drop_last)
                 continue
-            if init_error is not None:
-                data_queue.put((idx, init_error))
-                init_error = None
+            if r is None:
+                break
+            if done_event.is_set() or iteration_end:
                 continue
+            idx, index = r
+            if init_exception is not None:
+                data, init_exception = init_exception, None
+            else:
+                try:
+                    data = fetcher.fetch(index)
+                except Exception as e:
+                    if isinstance(e, StopIteration) and kind == "iterable":
+                        data = IterableDatasetStopIteration(worker_id)
+                        iteration_end = True
+                    else:
+                        data = ExceptionWrapper(
+                            where=f"in DataLoader worker process {worker_id}")
             try:
-                data = fetch(dataset, kind, indices, collate_fn, auto_collation, state)
-            except StopIteration:
-                data = IterableStop(worker_id)
-            except Exception:
-                data = ExceptionWrapper(sys.exc_info(),
-                                        f"in DataLoader worker process {worker_id}")
-            data_queue.put((idx, data))
-            del data
+                sender.send((idx, data))
+            except Exception:  # e.g. an unpicklable sample: report it, do not hang
+                sender.send((idx, ExceptionWrapper(
+                    where=f"in DataLoader worker process {worker_id}")))
+            del data, idx, index, r
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C reaches every process of the group; the main process cleans up
+    finally:
+        _worker_info = None
+        if sender is not None:
+            sender.close()
