@@ -31,9 +31,11 @@ from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, emp
                         HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor,
                         CharTensor, ByteTensor, BoolTensor)
 from ._creation import range_ as range  # noqa: A001
+from ._creation import empty_strided
 from . import autograd
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                        is_grad_enabled, is_inference_mode_enabled)
+from .autograd import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from ._printing import set_printoptions, get_printoptions
 from . import cuda
 from . import linalg

@@ -9,6 +9,7 @@ from . import _dtype as D
 from ._backend import np
 from ._device import as_device, device as _device_cls
 from ._tensor import Tensor, Size, _wrap
+from ._storage import UntypedStorage
 
 
 def _resolve_device(device):
@@ -313,20 +314,48 @@ def from_numpy(ndarray):
     return _wrap(ndarray)
 
 
-def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+def _as_dim(s):
+    if type(s) is int:
+        return s
+    if isinstance(s, (bool, float)) or not hasattr(type(s), "__index__"):
+        return None
+    try:
+        return s.__index__()
+    except (TypeError, ValueError):
+        return None
+
+
+def _size(size, fn="zeros", size_kw=None):
+    """The shape from ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(Size)`` or ``size=``."""
+    if size_kw is not None:
+        if size:
+            raise TypeError(f"{fn}() got multiple values for argument 'size'")
+        if not isinstance(size_kw, (tuple, list)):
+            raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not "
+                            f"{type(size_kw).__name__}")
+        size = tuple(size_kw)
+    elif not size:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
+    elif isinstance(size[0], (tuple, list)):
+        if len(size) > 1:
+            raise TypeError(f"{fn}() takes 1 positional argument but {len(size)} were given")
         size = tuple(size[0])
+    elif len(size) == 1 and _as_dim(size[0]) is None:
+        raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size[0]).__name__}")
     out = []
-    for s in size:
-        if isinstance(s, Tensor):
-            s = int(s)
-        if not isinstance(s, (int, np.integer)):
-            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found "
-                            f"element of type {type(s).__name__} at pos {len(out)}")
-        out.append(int(s))
-    for s in out:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
+    for i, s in enumerate(size):
+        d = _as_dim(s) if not isinstance(s, bool) else int(s)
+        if d is None:
+            raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got "
+                            f"{type(s).__name__}\"")
+        out.append(d)
+    if any(d < 0 for d in out):
+        if fn == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        neg = next(d for d in out if d < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: {out}")
     return tuple(out)
 
 
@@ -336,65 +365,118 @@ def _dt(dtype, default=None):
     return D.to_dtype(dtype)
 
 
-def _filled(size, value, dtype, device, requires_grad):
-    dt = _dt(dtype)
-    if value == 0:
-        arr = np.zeros(size, dt.np)
-    elif value == 1:
-        arr = np.ones(size, dt.np)
+def _write_out(out, t):
+    """Factories' ``out=``: resize ``out`` if needed and fill it, as PyTorch does."""
+    if out._data.shape == t._data.shape:
+        np.copyto(out._data, t._data, casting="unsafe")
     else:
-        arr = np.full(size, value, dt.np)
-    return _finish(_wrap(arr), requires_grad, device)
+        out._data = t._data.astype(out.dtype.np)
+        out._storage_obj = None
+    out._bump()
+    return out
+
+
+def _filled(size, maker, dtype, device, requires_grad, out=None):
+    dt = _dt(dtype)
+    t = _finish(_wrap(maker(size, dt.np)), requires_grad, device)
+    return t if out is None else _write_out(out, t)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False):
-    return _filled(_size(size), 0, dtype, device, requires_grad)
+          pin_memory=False, **kw):
+    return _filled(_size(size, "zeros", kw.pop("size", None)), np.zeros, dtype, device,
+                   requires_grad, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False):
-    return _filled(_size(size), 1, dtype, device, requires_grad)
+         pin_memory=False, **kw):
+    return _filled(_size(size, "ones", kw.pop("size", None)), np.ones, dtype, device,
+                   requires_grad, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None):
+          pin_memory=False, memory_format=None, **kw):
     # Uninitialised memory in PyTorch; zeros here, so nothing stale ever leaks out.
-    return _filled(_size(size), 0, dtype, device, requires_grad)
+    return _filled(_size(size, "empty", kw.pop("size", None)), np.zeros, dtype, device,
+                   requires_grad, out)
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    size, stride = _size((size,), "empty_strided"), tuple(stride)
+    dt = _dt(dtype)
+    span = 1 + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
+    buf = np.zeros(max(span, 0), dt.np)
+    arr = np.lib.stride_tricks.as_strided(buf, size, tuple(st * dt.itemsize for st in stride))
+    t = _wrap(arr)
+    t._storage_obj = UntypedStorage(buf)
+    return _finish(t, requires_grad, device)
 
 
 def _fill_dtype(fill_value):
-    if isinstance(fill_value, bool):
+    if isinstance(fill_value, (bool, np.bool_)):
         return D.bool
     if isinstance(fill_value, numbers.Integral):
         return D.int64
-    if isinstance(fill_value, _complex):
-        return D.complex64
+    if isinstance(fill_value, (_complex, np.complexfloating)):
+        return _default_complex()
     return D.get_default_dtype()
+
+
+def _fill_array(shape, value, dt, fn):
+    """np.full with PyTorch's checked conversion of the fill value."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    elif not isinstance(value, (numbers.Number, np.generic)):
+        raise TypeError(f"{fn}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(value).__name__}")
+    if dt.category == D._CATEGORY_INT:
+        info = np.iinfo(dt.np)
+        v = value
+        if isinstance(v, (float, np.floating)):
+            ok = v == v and info.min - 1 < v < info.max + 1
+        elif isinstance(v, (_complex, np.complexfloating)):
+            ok = False
+        else:
+            ok = (-info.max <= v <= info.max) if not dt.is_signed else (
+                info.min <= v <= info.max)
+        if not ok:
+            cname = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
+                     "int32": "int", "int64": "int64_t"}.get(dt.name, dt.name)
+            raise RuntimeError(f"value cannot be converted to type {cname} without overflow")
+        return np.full(shape, int(v), np.int64).astype(dt.np)
+    return np.full(shape, value, dt.np)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    dt = _dt(dtype, _fill_dtype(fill_value))
-    return _finish(_wrap(np.full(_size((size,)), fill_value, dt.np)), requires_grad, device)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    fv = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+    dt = _dt(dtype, _fill_dtype(fv))
+    t = _finish(_wrap(_fill_array(_size((size,), "full"), fv, dt, "full")), requires_grad,
+                device)
+    return t if out is None else _write_out(out, t)
 
 
-def _like(input, dtype):
-    return input.dtype if dtype is None else D.to_dtype(dtype)
+def _like(input, dtype, maker, *args):
+    """``maker`` shaped like ``input``, keeping a dense input's memory layout (as
+    PyTorch's preserve_format does); other inputs get a contiguous result."""
+    dt = input.dtype if dtype is None else D.to_dtype(dtype)
+    arr = input._data
+    order = "K" if arr.ndim > 1 and not arr.flags.c_contiguous and _is_dense(arr) else "C"
+    return maker(arr, *args, dtype=dt.np, order=order), dt
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    return _finish(_wrap(np.zeros(input._data.shape, _like(input, dtype).np)), requires_grad,
-                   device)
+    return _finish(_wrap(_like(input, dtype, np.zeros_like)[0]), requires_grad, device)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _finish(_wrap(np.ones(input._data.shape, _like(input, dtype).np)), requires_grad,
-                   device)
+    return _finish(_wrap(_like(input, dtype, np.ones_like)[0]), requires_grad, device)
 
 
 empty_like = zeros_like
@@ -402,130 +484,146 @@ empty_like = zeros_like
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None):
-    return _finish(_wrap(np.full(input._data.shape, fill_value, _like(input, dtype).np)),
-                   requires_grad, device)
-
-
-def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
-
-
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           requires_grad=False):
-    start, end, step = _num(start), _num(end), _num(step)
-    if end is None:
-        start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        dt = D.int64 if all(isinstance(v, numbers.Integral) for v in (start, end, step)) \
-            else D.get_default_dtype()
-    else:
-        dt = D.to_dtype(dtype)
-    n = int(math.ceil((end - start) / step)) if dt.is_floating_point or not all(
-        isinstance(v, numbers.Integral) for v in (start, end, step)) else \
-        max(0, -((start - end) // step) if step > 0 else -((end - start) // -step))
-    n = max(n, 0)
-    if dt.category == D._CATEGORY_INT and all(isinstance(v, numbers.Integral)
-                                              for v in (start, end, step)):
-        arr = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np)
-    else:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    fv = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+    arr, dt = _like(input, dtype, np.zeros_like)
+    arr[...] = _fill_array((), fv, dt, "full_like")
     return _finish(_wrap(arr), requires_grad, device)
 
 
-def range_(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    warnings.warn("torch.range is deprecated and will be removed in a future release because "
-                  "its behavior is inconsistent with Python's range builtin. Instead, use "
-                  "torch.arange, which produces values in [start, end).", UserWarning,
-                  stacklevel=2)
-    if end is None:
-        start, end = 0, start
-    dt = _dt(dtype)
-    n = int(math.floor((end - start) / step)) + 1
-    return _finish(_wrap((start + np.arange(n, dtype=np.float64) * step).astype(dt.np)),
-                   requires_grad, device)
-
-
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
-    start, end = _num(start), _num(end)
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    dt = _dt(dtype)
-    work = dt.np if dt.is_floating_point else np.float64
-    if steps == 0:
-        arr = np.zeros(0, work)
-    elif steps == 1:
-        arr = np.full(1, start, work)
-    else:
-        # Two halves meeting in the middle, so both ends are exact (as PyTorch does).
-        step = (work.type(end) - work.type(start)) / work.type(steps - 1) if \
-            hasattr(work, "type") else (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=work)
-        half = steps // 2
-        arr = np.where(i < half, work.type(start) + step * i,
-                       work.type(end) - step * (steps - 1 - i)).astype(work)
-    return _finish(_wrap(arr.astype(dt.np)), requires_grad, device)
-
-
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
-    dt = _dt(dtype)
-    lin = linspace(start, end, steps, dtype=D.float64)._data
-    return _finish(_wrap(np.power(base, lin).astype(dt.np)), requires_grad, device)
-
-
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
+            raise TypeError(f"eye(): argument '{name}' (position {1 if name == 'n' else 2}) "
+                            f"must be int, not {type(v).__name__}")
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    return _finish(_wrap(np.eye(n, n if m is None else m, dtype=_dt(dtype).np)),
-                   requires_grad, device)
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    t = _finish(_wrap(np.eye(n, n if m is None else m, dtype=_dt(dtype).np)), requires_grad,
+                device)
+    return t if out is None else _write_out(out, t)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    return _finish(_wrap(np.array(s, _dt(dtype).np)), requires_grad, device)
+    dt = _dt(dtype)
+    return _finish(_wrap(_fill_array((), s, dt, "scalar_tensor")), requires_grad, device)
 
 
-def complex(real, imag):
-    return _wrap(real._data + 1j * imag._data).to(
-        D.complex128 if real.dtype is D.float64 else D.complex64)
+def _complex_fwd(ctx, re, im):
+    out = np.empty(np.broadcast_shapes(re.shape, im.shape),
+                   np.complex128 if re.dtype == np.float64 else np.complex64)
+    out.real, out.imag = re, im
+    return out
+
+
+_complex_op = None
+
+
+def complex(real, imag, *, out=None):
+    global _complex_op
+    for t in (real, imag):
+        if t.dtype not in (D.float16, D.float32, D.float64):
+            raise RuntimeError("Expected both inputs to be Half, Float or Double tensors but "
+                               f"got {real.dtype._cname} and {imag.dtype._cname}")
+    if real.dtype is not imag.dtype:
+        raise RuntimeError(f"Expected object of scalar type {real.dtype._cname} but got "
+                           f"scalar type {imag.dtype._cname} for second argument")
+    if _complex_op is None:
+        from .autograd.op import Op
+        _complex_op = Op("ComplexBackward0", _complex_fwd, saves=())
+        _complex_op.backward(lambda ctx, g: (_wrap(np.ascontiguousarray(g._data.real)),
+                                              _wrap(np.ascontiguousarray(g._data.imag))))
+    return _complex_op(real, imag)
+
+
+_NEW_SIGNATURES = (
+    " * (*, torch.device device = None)\n * (torch.Storage storage)\n * (Tensor other)\n"
+    " * (tuple of ints size, *, torch.device device = None)\n"
+    " * (object data, *, torch.device device = None)\n")
+
+
+def _bad_new(args, kwargs):
+    from ._creation import _arg_type_name
+    got = ", ".join([_arg_type_name(a) for a in args] +
+                    [f"{k}={_arg_type_name(v)}" for k, v in kwargs.items()])
+    return TypeError(f"new() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{_NEW_SIGNATURES}")
+
+
+_alias_op = None
+
+
+def _alias(t):
+    """``Tensor(other)``: a view of ``other`` (AliasBackward0 when it needs grad)."""
+    global _alias_op
+    if _alias_op is None:
+        from .autograd.op import Op
+        _alias_op = Op("AliasBackward0", lambda ctx, a: a[...], saves=(), view=True)
+        _alias_op.backward(lambda ctx, g: g)
+    return _alias_op(t)
 
 
 def _legacy_tensor_new(cls, *args, **kwargs):
-    """``Tensor(2, 3)`` (uninitialised floats) and ``Tensor([1, 2])`` (data)."""
-    dt = kwargs.pop("dtype", None) or _LEGACY_DTYPES.get(cls, D.get_default_dtype())
-    kwargs.pop("device", None)
+    """``Tensor(2, 3)`` (uninitialised), ``Tensor([1, 2])`` (data), ``Tensor(other)``."""
+    dt = _LEGACY_DTYPES.get(cls, D.get_default_dtype())
+    device = kwargs.pop("device", None)
+    if "size" in kwargs and not args:
+        args = (Size(kwargs.pop("size")),)
+    if kwargs:
+        raise _bad_new(args, kwargs)
+    if device is not None:
+        _resolve_device(device)
+    first = args[0] if args else None
     if not args:
-        t = _wrap(np.zeros((0,), dt.np))
-    elif len(args) == 1 and isinstance(args[0], Tensor):
-        t = args[0]
-        return t if t.dtype is dt else t.to(dt)
-    elif all(isinstance(a, (int, np.integer)) for a in args) or (
-            len(args) == 1 and isinstance(args[0], Size)):
-        t = _wrap(np.zeros(_size(args), dt.np))
+        arr = np.zeros((0,), dt.np)
+    elif len(args) == 1 and isinstance(first, Tensor):
+        if cls in _LEGACY_DTYPES and first.dtype is not dt:
+            raise TypeError(f"expected {_options(dt)} (got {_options(first.dtype)})")
+        return _alias(first)
+    elif isinstance(first, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(first).__name__}'")
+    elif all(_as_dim(a) is not None and not isinstance(a, bool) for a in args) or (
+            len(args) == 1 and isinstance(first, Size)):
+        if len(args) > 1 and any(isinstance(a, (tuple, list)) for a in args):
+            raise _bad_new(args, {})
+        arr = np.zeros(_size(args, "new"), dt.np)
+    elif len(args) == 1 and (_is_sequence(first) or isinstance(first, np.ndarray)):
+        arr = _copy_like(first, dt) if isinstance(first, np.ndarray) else _from_data(first, dt)
+    elif len(args) == 1 and isinstance(first, (float, _complex, bool, np.generic)):
+        raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
+    elif len(args) > 1 and all(isinstance(a, (int, float)) for a in args):
+        _size(args, "new")
+        raise _bad_new(args, {})
     else:
-        data = args[0]
-        arr = data._data if isinstance(data, Tensor) else np.asarray(data)
-        t = _wrap(np.array(arr, dtype=dt.np))
+        raise _bad_new(args, {})
     if cls is not Tensor and cls not in _LEGACY_DTYPES:
         obj = object.__new__(cls)
-        obj._data, obj.dtype = t._data, t.dtype
+        obj._data, obj.dtype = arr, D._BY_NP[arr.dtype]
         return obj
-    return t
+    return _wrap(arr)
+
+
+def _options(dt):
+    cname = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+             "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+             "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
+    return (f"TensorOptions(dtype={cname.get(dt.name, dt.name)}, device=cpu, layout=Strided, "
+            "requires_grad=false (default), pinned_memory=false (default), "
+            "memory_format=(nullopt))")
 
 
 class _LegacyMeta(type):
-    """isinstance(t, FloatTensor) asks about t's dtype, as in PyTorch."""
+    """FloatTensor & co: constructors of one dtype; isinstance asks about t's dtype."""
 
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj.dtype is _LEGACY_DTYPES[cls]
 
+    def __call__(cls, *args, **kwargs):
+        return _legacy_tensor_new(cls, *args, **kwargs)
+
 
 def _make_legacy(name, dt):
-    cls = _LegacyMeta(name, (Tensor,), {})
+    cls = _LegacyMeta(name, (), {"dtype": dt})
     _LEGACY_DTYPES[cls] = dt
     return cls
 
@@ -639,8 +737,8 @@ Tensor.new_tensor = _new_tensor
 
 
 def _new(self, *args, **kwargs):
-    return _legacy_tensor_new(Tensor, *args, dtype=self.dtype) if args else \
-        _wrap(np.zeros((0,), self.dtype.np))
+    cls = next((c for c, d in _LEGACY_DTYPES.items() if d is self.dtype), Tensor)
+    return _legacy_tensor_new(cls, *args, **kwargs)
 
 
 Tensor.new = _new
@@ -650,3 +748,6 @@ def randn_like_for_check(t):
     """Fixed pseudo-random grad_outputs for gradgradcheck (leaves ember's RNG alone)."""
     rng = np.random.default_rng(0)
     return _wrap(rng.standard_normal(t._data.shape).astype(t.dtype.np)).requires_grad_()
+
+
+from ._range_factories import arange, range_, linspace, logspace  # noqa: E402,F401

@@ -94,3 +94,48 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
                "complex128": "ComplexDoubleTensor", "uint16": "UInt16Tensor",
                "uint32": "UInt32Tensor", "uint64": "UInt64Tensor"}
+
+
+def version_mismatch(shape, dtype_name, found, expected, producer=None, output_nr=0):
+    """A saved tensor was changed in place before backward read it (PyTorch's wording).
+
+    ``producer`` is the name of the node whose output the tensor is (PyTorch prints it
+    without the ``Backward0`` suffix); None for leaves and tensors outside the graph.
+    """
+    import re
+    shape_s = "[" + ", ".join(str(s) for s in shape) + "]"
+    where = ""
+    if producer is not None:
+        short = re.sub(r"Backward\d*$", "", producer)
+        where = f", which is output {output_nr} of {short},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [torch.{_TYPE_NAMES.get(dtype_name, 'FloatTensor')} {shape_s}]"
+        f"{where} is at version {found}; expected version {expected} instead. Hint: enable "
+        "anomaly detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+NONLEAF_GRAD_ACCESS = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered "
+    "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:488.)")
+
+_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                   "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+                   "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                   "bool": "bool", "complex64": "c10::complex<float>",
+                   "complex128": "c10::complex<double>", "uint16": "unsigned short",
+                   "uint32": "unsigned int", "uint64": "unsigned long"}
+
+
+def grad_dtype_mismatch(got, expected):
+    return (f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[got.name]}' to a "
+            f"tensor with grad_dtype '{expected._cname}'. The gradient must match the tensor's "
+            "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+            "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
+            "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match.")

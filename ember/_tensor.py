@@ -83,6 +83,8 @@ def _wrap(arr):
     t = object.__new__(Tensor)
     t._data = arr
     t.dtype = _BY_NP[arr.dtype]
+    if _grad_state.inference:
+        t._is_inference = True
     return t
 
 
@@ -96,7 +98,7 @@ def _contiguous_strides(shape):
 
 class Tensor:
     # Class-level defaults keep tensor creation down to three attribute writes.
-    grad = None
+    _grad = None
     grad_fn = None
     _requires_grad = False
     _output_nr = 0
@@ -105,6 +107,8 @@ class Tensor:
     _base = None
     _vc_list = None
     _retains_grad = False
+    _leaf_hooks = None
+    _is_inference = False
     _device = _CPU
     _is_param = False
 
@@ -134,7 +138,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if not isinstance(value, bool):
-            raise TypeError("requires_grad must be a bool")
+            raise RuntimeError("requires_grad must be a bool")
         self._set_requires_grad(value, "only Tensors of floating point and complex dtype "
                                        "can require gradients")
 
@@ -152,6 +156,37 @@ class Tensor:
         self._set_requires_grad(bool(requires_grad), "only Tensors of floating point dtype "
                                                      "can require gradients")
         return self
+
+    @property
+    def grad(self):
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+            warnings.warn(_errors.NONLEAF_GRAD_ACCESS, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to "
+                    f"a tensor of size '{list(self._data.shape)}'. Please ensure that the "
+                    "gradient and the tensor are the same size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(_errors.grad_dtype_mismatch(value.dtype, self.dtype))
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    def is_inference(self):
+        """Made under ``inference_mode`` (ember does not restrict such tensors further)."""
+        return self._is_inference
 
     @property
     def is_leaf(self):
@@ -316,6 +351,9 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(value).__name__}")
         self._data = value._data
         self.dtype = value.dtype
         self._storage_obj = value._storage()
@@ -418,12 +456,14 @@ class Tensor:
             data = data.astype(np.float32)
         gname = None
         if self.grad_fn is not None:
-            gname = self.grad_fn.name()
+            gname = type(self.grad_fn).__name__
         dev = None if self._device.type == "cpu" else str(self._device)
+        cls = type(self)
+        prefix = "tensor(" if cls is Tensor or self._is_param else f"{cls.__name__}("
         return format_tensor(data, self.dtype.name,
                              default_dtype_name=D.get_default_dtype().name, device=dev,
                              requires_grad=self._requires_grad and self.grad_fn is None,
-                             grad_fn_name=gname)
+                             grad_fn_name=gname, prefix=prefix)
 
     __str__ = __repr__
 
@@ -539,11 +579,15 @@ class Tensor:
         ref = weakref.ref(self)
 
         def keep(grad):
+            # Runs after the tensor's other hooks, so .grad sees what flows on.
             t = ref()
             if t is not None:
-                g = grad.detach().clone() if not _grad_state.enabled else grad
-                t.grad = g if t.grad is None else t.grad + g
-        self.grad_fn._register_tensor_hook(self._output_nr, keep)
+                g = grad if _grad_state.enabled else grad.detach()
+                t._grad = g.clone() if t._grad is None else t._grad + g
+        node = self.grad_fn
+        if node._retain_hooks is None:
+            node._retain_hooks = {}
+        node._retain_hooks[self._output_nr] = keep
         self._retains_grad = True
 
     @property
@@ -581,8 +625,8 @@ class Tensor:
         if self._device is not _CPU:
             new._device = self._device
         memo[id(self)] = new
-        if self.grad is not None:
-            new.grad = self.grad.__deepcopy__(memo)
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
         import copy
         for k, v in self.__dict__.items():
             if k not in _INTERNAL_ATTRS:
@@ -613,8 +657,9 @@ class Tensor:
 
 # Per-tensor state that copies rebuild themselves; other __dict__ entries are user data.
 _INTERNAL_ATTRS = frozenset((
-    "_data", "dtype", "_storage_obj", "_vc_list", "_acc_ref", "grad", "_base", "grad_fn",
-    "_requires_grad", "_output_nr", "_retains_grad", "_device", "_leaf_hooks"))
+    "_data", "dtype", "_storage_obj", "_vc_list", "_acc_ref", "_grad", "_base", "grad_fn",
+    "_requires_grad", "_output_nr", "_retains_grad", "_device", "_leaf_hooks",
+    "_is_inference"))
 
 
 def _convert(t, dtype):

@@ -198,7 +198,8 @@ SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -2.5, 3.
 def test_unary_special_values(name, dt):
     def f(m, x):
         return getattr(m, name)(as_(m, x, dt))
-    check(f, x=SPECIAL, rtol=1e-5 if dt in ("float32", "float64") else 1e-2, atol=0)
+    half = dt in ("float16", "bfloat16")
+    check(f, x=SPECIAL, rtol=1e-2 if half else 1e-5, atol=1e-6 if half else 0)
 
 
 def test_signed_zero_and_nan_results():
@@ -207,7 +208,7 @@ def test_signed_zero_and_nan_results():
     for expr in ["-x", "x.abs()", "x % 2.0", "torch.fmod(x, 2.0)", "x * 0", "x.round()",
                  "x.trunc()", "x.ceil()", "x // 3.0", "torch.div(x, 3.0, rounding_mode='trunc')",
                  "x.sign()", "x.frac()", "torch.copysign(x.abs(), -0.0)", "x.clamp(min=0.0)",
-                 "torch.maximum(x, torch.zeros(1))", "x.relu()"]:
+                 "torch.maximum(x, torch.zeros(3, 3)[0])", "x.relu()"]:
         check(lambda m, x: (eval(expr.replace("torch", "m")),
                             m.signbit(eval(expr.replace("torch", "m")))),
               x=np.array([-0.0, 0.0, -4.0, 4.0, -1.0, -0.2, np.nan, np.inf, -np.inf]))
@@ -228,8 +229,8 @@ def test_integer_division(dt, expr):
 
 
 def test_float_floor_division_semantics():
-    a = np.array([1.0, -1.0, 0.0, 7.5, -7.5, 1e308, 3.0, -0.0, np.inf, np.nan])
-    b = np.array([0.1, 0.0, 0.0, -2.0, 2.0, 1e-308, np.inf, 5.0, 2.0, 1.0])
+    a = np.array([1.0, -1.0, 0.0, 7.5, -7.5, 1e30, 3.0, -0.0, np.inf, np.nan, -5.0, 5.0])
+    b = np.array([0.1, 0.0, 0.0, -2.0, 2.0, 1e-3, np.inf, 5.0, 2.0, 1.0, np.inf, -np.inf])
     for dt in ("float64", "float32", "float16", "bfloat16"):
         check(lambda m, a, b: (a // b, a % b, m.fmod(a, b),
                                m.div(a, b, rounding_mode="trunc")), a=a, b=b, dtype=dt)
@@ -277,7 +278,8 @@ def test_grad_fn_graph(expr):
         i = m.tensor([1, 2])
         r = eval(expr.replace("torch", "m"))
         return graph(r), r
-    check(f, x=np.array([1.5, 0.25]), y=np.array([0.5, 3.0]), grad=True)
+    no_backward = "//" in expr or "2 % x" in expr or "sgn" in expr  # torch raises / ZeroTensor
+    check(f, x=np.array([1.5, 0.25]), y=np.array([0.5, 3.0]), grad=not no_backward)
 
 
 GRADCHECK = [
@@ -303,7 +305,7 @@ GRADCHECK = [
     lambda x, y: (y.abs() + 1.5).acosh(), lambda x, y: (x / 3).atanh(), lambda x, y: x.erf(),
     lambda x, y: x.erfc(), lambda x, y: (x / 3).erfinv(), lambda x, y: y.reciprocal(),
     lambda x, y: -x, lambda x, y: x.abs(), lambda x, y: x.frac(), lambda x, y: x.relu(),
-    lambda x, y: x.square(), lambda x, y: x.float_power(y.abs()), lambda x, y: x.sgn() * x,
+    lambda x, y: x.square(), lambda x, y: x.abs().float_power(y), lambda x, y: x.sgn() * x,
     lambda x, y: x.clone(), lambda x, y: x.t().contiguous(),
 ]
 
@@ -323,12 +325,52 @@ def test_gradcheck(k):
     assert ember.autograd.gradcheck(GRADCHECK[k], (x, y))
 
 
-@pytest.mark.parametrize("k", [0, 5, 6, 8, 10, 12, 17, 24, 28, 33, 37, 44])
-def test_gradgradcheck(k):
+GRADGRAD = [
+    lambda x, y: x * y, lambda x, y: x / y, lambda x, y: x ** 3, lambda x, y: 1.5 ** x,
+    lambda x, y: x.abs() ** y, lambda x, y: x.atan2(y), lambda x, y: x.hypot(y),
+    lambda x, y: x.logaddexp(y), lambda x, y: x.lerp(y, y.sigmoid()),
+    lambda x, y: x.addcmul(x, y), lambda x, y: x.addcdiv(x, y), lambda x, y: x.sigmoid(),
+    lambda x, y: x.tanh(), lambda x, y: x.exp(), lambda x, y: y.abs().log(),
+    lambda x, y: y.abs().sqrt(), lambda x, y: y.abs().rsqrt(), lambda x, y: x.sin(),
+    lambda x, y: (x / 3).asin(), lambda x, y: x.atan(), lambda x, y: x.erf(),
+    lambda x, y: (x / 3).erfinv(), lambda x, y: y.reciprocal(), lambda x, y: x.tan(),
+    lambda x, y: x % y * x, lambda x, y: x.clamp(-0.5, 0.5) * x,
+    lambda x, y: x.maximum(y) * x, lambda x, y: x.where(x > 0, y) * y,
+]
+
+
+def second_order_ok(fn, xs, seed=0, eps=1e-6):
+    """Gradients of <d fn / d xs, w> (built with create_graph) against central differences."""
+    rng = np.random.default_rng(seed)
+    v = ember.tensor(rng.normal(size=tuple(fn(*xs).shape)))
+    ws = [ember.tensor(rng.normal(size=tuple(x.shape))) for x in xs]
+
+    def h():
+        gs = ember.autograd.grad(fn(*xs), xs, v, create_graph=True, allow_unused=True)
+        return sum((g * w).sum() for g, w in zip(gs, ws) if g is not None)
+    analytic = ember.autograd.grad(h(), xs, allow_unused=True)
+    for x, a in zip(xs, analytic):
+        flat = x.detach()._data.reshape(-1)
+        num = np.zeros(flat.size)
+        for k in range(flat.size):
+            orig = flat[k]
+            flat[k] = orig + eps
+            hp = h().item()
+            flat[k] = orig - eps
+            hm = h().item()
+            flat[k] = orig
+            num[k] = (hp - hm) / (2 * eps)
+        got = np.zeros(flat.size) if a is None else a.detach()._data.reshape(-1)
+        np.testing.assert_allclose(got, num, rtol=1e-4, atol=1e-6)
+    return True
+
+
+@pytest.mark.parametrize("k", range(len(GRADGRAD)))
+def test_second_order(k):
     rng = np.random.default_rng(k)
     x = ember.tensor(rng.uniform(0.3, 1.2, (2, 2)), dtype=ember.float64, requires_grad=True)
     y = ember.tensor(rng.uniform(1.3, 2.0, (2, 2)), dtype=ember.float64, requires_grad=True)
-    assert ember.autograd.gradgradcheck(GRADCHECK[k], (x, y))
+    assert second_order_ok(GRADGRAD[k], (x, y))
 
 
 def test_tie_gradients():
@@ -351,8 +393,9 @@ def test_tie_gradients():
 @pytest.mark.parametrize("dt", ["float16", "bfloat16"])
 def test_half_rounding(dt):
     rng = np.random.default_rng(1)
-    a = rng.uniform(-3, 3, 400).astype(np.float32).astype(np.float64)
-    b = rng.uniform(0.5, 3, 400).astype(np.float32).astype(np.float64)
+    # A multiple of every SIMD width: torch's scalar tail loop rounds some ops differently.
+    a = rng.uniform(-3, 3, 384).astype(np.float32).astype(np.float64)
+    b = rng.uniform(0.5, 3, 384).astype(np.float32).astype(np.float64)
     exprs = ["a + b", "a - b", "a * b", "a / b", "a + 0.1", "a - 1/3", "0.1 - a", "a * 0.1",
              "a * (1/3)", "a / 7", "a / 0.3", "2.7 / b", "a * torch.tensor(0.1)",
              "a / torch.tensor(0.3, dtype=torch.float64)", "a % 0.7", "torch.fmod(a, 0.3)",
@@ -362,7 +405,10 @@ def test_half_rounding(dt):
              "torch.addcmul(a, a, b, value=2)", "torch.addcdiv(a, a, b, value=0.5)",
              "a.round(decimals=1)", "a // 0.3", "a == 0.1", "torch.where(a > 0, a, 0.1)",
              "a.clamp(-0.3, 0.7)", "a.reciprocal()", "torch.hypot(a, b)", "a.square()",
-             "a.to(torch.float32) * 0.1"]
+             "a.to(torch.float32) * 0.1", "a // b", "a % b", "a / b.double()",
+             "torch.div(a, b, rounding_mode='trunc')", "torch.div(a, 0.3, rounding_mode='trunc')",
+             "torch.lerp(a, b, b)", "b.log1p()", "a.expm1()", "a.exp2()", "a.atan()",
+             "torch.logaddexp(a, b)", "torch.copysign(a, b)", "a.frac()", "torch.fmax(a, b)"]
     for e in exprs:
         check(lambda m, a, b: eval(e.replace("torch", "m")), a=a, b=b, dtype=dt, rtol=0, atol=0)
 

@@ -527,8 +527,29 @@ def test_full_backward_hooks_match_torch():
         log.append(("x.grad", x.grad.tolist()))
         log.append(("w.grad", s.w.grad.tolist()))
         # an input that does not require grad: the hook runs with grad_input (None,)
-        s(m.ones(3)).sum().backward()
+        with pytest.warns(UserWarning, match="Full backward hook is firing"):
+            s(m.ones(3)).sum().backward()
         res.append(log)
+    assert res[0] == res[1]
+
+
+def test_full_backward_hooks_several_inputs_and_outputs():
+    res = []
+    for m in LIBS:
+        class Two(m.nn.Module):
+            def forward(self, a, k, b, c=None):
+                return a * b * k, "tag", (a + c).sum()
+        mod = Two()
+        log = []
+        mod.register_full_backward_hook(lambda md, gi, go: log.append(
+            ([None if g is None else g.tolist() for g in gi],
+             [None if g is None else g.tolist() for g in go])))
+        a = m.tensor([1.0, 2.0], requires_grad=True)
+        b = m.tensor([3.0, 4.0])
+        c = m.tensor([5.0, 6.0], requires_grad=True)
+        x, tag, y = mod(a, 2, b, c=c)
+        (x.sum() + 2 * y).backward()
+        res.append((log, a.grad.tolist(), c.grad.tolist(), tag))
     assert res[0] == res[1]
 
 
@@ -695,3 +716,75 @@ def test_parameter_list_and_dict():
         return out
     t, e = both(ops)
     assert t == e
+
+
+# --- nn.utils ----------------------------------------------------------------------------------
+def _params_with_grads(m, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    ps = []
+    for shape in [(3, 4), (5,), (2, 2, 3)]:
+        p = m.nn.Parameter(m.tensor(rng.standard_normal(shape).astype(np.float32)))
+        p.grad = m.tensor((rng.standard_normal(shape) * scale).astype(np.float32))
+        ps.append(p)
+    ps.append(m.nn.Parameter(m.ones(2)))  # no grad: skipped
+    return ps
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, float("inf"), 0])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
+    res = []
+    for m in LIBS:
+        ps = _params_with_grads(m)
+        total = m.nn.utils.clip_grad_norm_(ps, max_norm, norm_type=norm_type)
+        assert total.dim() == 0 and not total.requires_grad
+        res.append((to_np(total), [to_np(p.grad) for p in ps[:3]], str(total.dtype)[-7:]))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-6)
+    for a, b in zip(res[0][1], res[1][1]):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    assert res[0][2] == res[1][2]
+
+
+def test_clip_grad_norm_single_tensor_empty_and_nonfinite():
+    for m in LIBS:
+        p = m.nn.Parameter(m.ones(4))
+        p.grad = m.full((4,), 3.0)
+        assert m.nn.utils.clip_grad_norm_(p, 1.0).item() == pytest.approx(6.0)
+        assert p.grad.tolist() == pytest.approx([0.5] * 4, rel=1e-5)
+        assert m.nn.utils.clip_grad_norm_([], 1.0).item() == 0.0
+        with pytest.warns(UserWarning, match="empty generator"):
+            m.nn.utils.clip_grad_norm_((q for q in []), 1.0)
+    same_error(lambda m: _nonfinite(m))
+
+
+def _nonfinite(m):
+    p = m.nn.Parameter(m.ones(2))
+    p.grad = m.tensor([1.0, float("inf")])
+    m.nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_value_and_vectors():
+    res = []
+    for m in LIBS:
+        ps = _params_with_grads(m, scale=2.0)
+        assert m.nn.utils.clip_grad_value_(ps, 0.7) is None
+        vec = m.nn.utils.parameters_to_vector(ps[:3])
+        m.nn.utils.vector_to_parameters(vec * 2, ps[:3])
+        res.append(([to_np(p.grad) for p in ps[:3]], to_np(vec), [to_np(p) for p in ps[:3]],
+                    type(ps[0]).__name__))
+    for a, b in zip(res[0][0], res[1][0]):
+        np.testing.assert_array_equal(b, a)
+    np.testing.assert_array_equal(res[1][1], res[0][1])
+    for a, b in zip(res[0][2], res[1][2]):
+        np.testing.assert_array_equal(b, a)
+    assert res[0][3] == res[1][3]
+    same_error(lambda m: m.nn.utils.vector_to_parameters([1.0], []))
+
+
+def test_pad_sequence():
+    seqs = [np.arange(n * 2, dtype=np.float32).reshape(n, 2) for n in (3, 1, 2)]
+    for kw in ({}, {"batch_first": True}, {"padding_value": -1.0, "padding_side": "left"}):
+        t = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], **kw)
+        e = ember.nn.utils.rnn.pad_sequence([ember.tensor(s) for s in seqs], **kw)
+        assert tuple(t.shape) == tuple(e.shape)
+        np.testing.assert_array_equal(to_np(e), to_np(t))

@@ -34,9 +34,10 @@ def result_dtype(a, b):
 def cast_array(a, npdt):
     """``a.astype(npdt)`` with PyTorch's CPU conversion rules.
 
-    Floats go to integers through int32 (int64 for int64) with out-of-range and
-    NaN values becoming the minimum integer, then wrap to narrower types; this is
-    what PyTorch's CPU cast produces, and NumPy leaves it platform dependent.
+    Floats go to integers through int32 (int64 for int64, and for float64 to
+    uint8) with out-of-range and NaN values becoming the minimum integer, then
+    wrap to narrower types: what PyTorch's CPU cast gives on x86, where NumPy's
+    result is platform dependent.
     """
     if a.dtype == npdt:
         return a
@@ -46,7 +47,9 @@ def cast_array(a, npdt):
             a = a.real
         if a.dtype in HALF:
             a = a.astype(_F32)
-        wide = np.int64 if npdt == np.int64 else np.int32
+        # the intermediate PyTorch's CPU loops convert through
+        wide = np.int64 if npdt == np.int64 or (npdt == np.uint8 and a.dtype == np.float64) \
+            else np.int32
         lim = 2.0 ** (63 if wide is np.int64 else 31)
         with np.errstate(invalid="ignore"):
             r = a.astype(wide)

@@ -88,10 +88,17 @@ def _check_alpha(alpha, dt):
                            "number.")
 
 
-def _out(r, out):
-    """Write a result into ``out=`` with PyTorch's casting check and resize."""
+def _out(r, out, same=False):
+    """Write a result into ``out=`` with PyTorch's dtype check and resize.
+
+    ``same``: the op demands ``out`` of exactly the result dtype (ops whose
+    result keeps the input dtype); others accept any dtype it can be cast to.
+    """
     if out is None:
         return r
+    if same and out.dtype is not r.dtype:
+        raise RuntimeError(f"Found dtype {TYPE_NAMES[out.dtype.name]} but expected "
+                           f"{TYPE_NAMES[r.dtype.name]}")
     if not D.can_cast(r.dtype, out.dtype):
         raise RuntimeError(f"result type {TYPE_NAMES[r.dtype.name]} can't be cast to the "
                            f"desired output type {TYPE_NAMES[out.dtype.name]}")
@@ -185,9 +192,12 @@ def _fast(ufunc, input, other, dts):
     return _wrap(r)
 
 
-def _need_tensor(name, input, other):
+def _need_tensor(input, other):
+    """``input``, made a tensor when both operands are numbers (``torch.add(1, 2)``)."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise _not_tensor(name, input)
+        from .._creation import tensor
+        return tensor(input)
+    return input
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -198,7 +208,7 @@ def add(input, other, *, alpha=1, out=None):
     if type(input) is Tensor and type(other) is Tensor and input.dtype is other.dtype:
         dt = input.dtype
     else:
-        _need_tensor("add", input, other)
+        input = _need_tensor(input, other)
         dt = result_dtype(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(alpha, dt)
@@ -229,7 +239,7 @@ def sub(input, other, *, alpha=1, out=None):
         dt = input.dtype
     else:
         _check_sub_bool(input, other)
-        _need_tensor("sub", input, other)
+        input = _need_tensor(input, other)
         dt = result_dtype(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(alpha, dt)
@@ -278,7 +288,7 @@ def mul(input, other, *, out=None):
             return r
     if type(input) is Tensor and type(other) is Tensor and input.dtype is other.dtype:
         return _out(_mul(input, other, dt=input.dtype), out)
-    _need_tensor("mul", input, other)
+    input = _need_tensor(input, other)
     return _out(_mul(input, other, dt=result_dtype(input, other)), out)
 
 
@@ -316,9 +326,35 @@ def _trunc_div(x, y):
     return np.trunc(np.true_divide(x, y))
 
 
+def _half_div_mode(a, b, npdt, floor):
+    """Halves with a tensor divisor: PyTorch rounds every step of its formula to the half."""
+    def h(x):
+        return x.astype(npdt).astype(_F32)
+    if not floor:
+        return np.trunc(h(a / b))
+    mod = np.fmod(a, b)
+    div = h(h(a - mod) / b)
+    div = np.where((mod != 0) & ((b < 0) != (mod < 0)), h(div - 1), div)
+    fl = np.floor(div)
+    fl = np.where(div - fl > 0.5, fl + 1, fl)
+    fl = np.where(div == 0, np.copysign(0, a / b), fl)
+    return np.where(b == 0, a / b, fl)
+
+
 def _div_mode_fwd(ctx, a, b, dt, rounding_mode):
-    kernel = _floor_div if rounding_mode == "floor" else _trunc_div
-    return _run2(kernel, a, b, dt, scalar_b=_is_scalar_like(b) and dt.is_floating_point)
+    floor = rounding_mode == "floor"
+    if dt.np in HALF and not _is_scalar_like(b):
+        try:
+            r = _half_div_mode(opmath(a, dt), opmath(b, dt), dt.np, floor)
+        except ValueError:
+            raise _bcast_error(a, b) from None
+        return fix_layout(finish(r, dt), (a, b))
+    return _run2(_floor_div if floor else _trunc_div, a, b, dt,
+                 scalar_b=_is_scalar_like(b) and dt.is_floating_point)
+
+
+def _floordiv_scalar_fwd(ctx, a, dt, other):
+    return _div_mode_fwd(ctx, a, other, dt, "floor")
 
 
 _div_mode = Op("DivBackward2", _div_mode_fwd, saves=())
@@ -330,14 +366,14 @@ def div(input, other, *, rounding_mode=None, out=None):
         r = _fast(np.true_divide, input, other, _FLOATS)
         if r is not None:
             return r
-    _need_tensor("div", input, other)
+    input = _need_tensor(input, other)
     dt = result_dtype(input, other)
     if rounding_mode is None:
         if dt.category <= _INT:
             dt = D.get_default_dtype()
         return _out(_div(input, other, dt=dt), out)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
     _reject(f"div_{rounding_mode}_cpu", dt, ("bool", "complex"))
     return _out(_div_mode(input, other, dt=dt, rounding_mode=rounding_mode), out)
@@ -347,19 +383,27 @@ def true_divide(input, other, *, out=None):
     return div(input, other, out=out)
 
 
-_floordiv_ni = Op("torch::autograd::NotImplemented", _div_mode_fwd, saves=())
+def _no_derivative(aten, fwd):
+    """PyTorch's ``NotImplemented`` node: recorded, raising only if backward reaches it."""
+    op = Op("torch::autograd::NotImplemented", fwd, saves=())
+
+    @op.backward
+    def _(ctx, *g):
+        raise RuntimeError(f"derivative for aten::{aten} is not implemented")
+    return op
 
 
-@_floordiv_ni.backward
-def _(ctx, g):
-    raise RuntimeError("derivative for aten::floor_divide is not implemented")
+_floordiv_t = _no_derivative("floor_divide", _div_mode_fwd)
+_floordiv_s = _no_derivative("floor_divide", _floordiv_scalar_fwd)
 
 
 def floor_divide(input, other, *, out=None):
-    _need_tensor("floor_divide", input, other)
+    input = _need_tensor(input, other)
     dt = result_dtype(input, other)
     _reject("div_floor_cpu", dt, ("bool", "complex"))
-    return _out(_floordiv_ni(input, other, dt=dt, rounding_mode="floor"), out)
+    if isinstance(other, Tensor):
+        return _out(_floordiv_t(input, other, dt=dt, rounding_mode="floor"), out)
+    return _out(_floordiv_s(input, dt=dt, other=other), out)
 
 
 # --- remainder / fmod ----------------------------------------------------------------
@@ -394,20 +438,14 @@ def _mod_ops(name, kernel, mode):
 
 _rem_s, _rem_t = _mod_ops("Remainder", _remainder_np, "floor")
 _fmod_s, _fmod_t = _mod_ops("Fmod", _fmod_np, "trunc")
-_rem_ni = Op("torch::autograd::NotImplemented",
-             lambda ctx, b, dt, self: _run2(_remainder_np, self, b, dt), saves=())
-
-
-@_rem_ni.backward
-def _(ctx, g):
-    raise RuntimeError("derivative for aten::remainder is not implemented")
+_rem_ni = _no_derivative("remainder", lambda ctx, b, dt, base: _run2(_remainder_np, base, b, dt))
 
 
 def remainder(input, other, *, out=None):
     dt = result_dtype(input, other)
     _reject("remainder_cpu", dt, ("bool", "complex"))
     if not isinstance(input, Tensor):
-        return _out(_rem_ni(other, dt=dt, self=input), out)
+        return _out(_rem_ni(other, dt=dt, base=input), out)
     if isinstance(other, Tensor):
         return _out(_rem_t(input, other, dt=dt), out)
     return _out(_rem_s(input, other=other, dt=dt), out)
@@ -507,6 +545,10 @@ def float_power(input, exponent, *, out=None):
     dt = D.complex128 if cplx else D.float64
     x = input.to(dt) if isinstance(input, Tensor) else input
     e = exponent.to(dt) if isinstance(exponent, Tensor) else exponent
+    if out is not None and out.dtype is not dt:
+        raise RuntimeError(f"the output given to float_power has dtype "
+                           f"{TYPE_NAMES[out.dtype.name]} but the operation's result requires "
+                           f"dtype {TYPE_NAMES[dt.name]}")
     return _out(pow(x, e), out)
 
 
@@ -546,7 +588,7 @@ def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_outpu
                 raise not_implemented(kname, d)
         dt = d if kind == "same" or d.is_floating_point or d.is_complex else \
             D.get_default_dtype()
-        return _out(op(input, dt=dt), out)
+        return _out(op(input, dt=dt), out, same=kind == "same")
     public.__name__ = name.replace("Backward0", "").lower()
     return public
 
@@ -644,7 +686,7 @@ frac = _unary("FracBackward0", lambda a: a - np.trunc(a), lambda c, g, x: g, kin
               reject=("bool", "int", "complex"))
 _round0 = _unary("RoundBackward0", lambda a: a.copy() if a.dtype.kind in "iu" else np.rint(a),
                  _zero_grad, kind="same", reject=("bool", "complex"), kernel="round_vml_cpu")
-relu = _unary("ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype, copy=False),
+relu = _unary("ReluBackward0", lambda a: np.maximum(0, a).astype(a.dtype, copy=False),
               lambda c, g, x: where(c.result <= 0, 0.0, g), kind="same",
               saves_output=True, reject=("bool", "complex"), messages={
                   "bool": (NotImplementedError, "Boolean inputs not supported for relu"),
@@ -672,7 +714,7 @@ def round(input, *, decimals=0, out=None):
         return _round0(input, out=out)
     if not input.dtype.is_floating_point:
         raise not_implemented("round_cpu", input.dtype)
-    return _out(_round_dec(input, dt=input.dtype, decimals=decimals), out)
+    return _out(_round_dec(input, dt=input.dtype, decimals=decimals), out, same=True)
 
 
 def positive(input):
@@ -720,10 +762,11 @@ def _mm(name, ufunc, sign):
                                  f"tensors.")
 
 
-maximum = _mm("MaximumBackward0", np.maximum, 1)
-minimum = _mm("MinimumBackward0", np.minimum, -1)
-fmax = _mm("FmaxBackward0", np.fmax, 1)
-fmin = _mm("FminBackward0", np.fmin, -1)
+# On ties (0.0 and -0.0) PyTorch returns the first operand, NumPy the second: swap them.
+maximum = _mm("MaximumBackward0", lambda a, b: np.maximum(b, a), 1)
+minimum = _mm("MinimumBackward0", lambda a, b: np.minimum(b, a), -1)
+fmax = _mm("FmaxBackward0", lambda a, b: np.where((b > a) | (a != a), b, a), 1)
+fmin = _mm("FminBackward0", lambda a, b: np.where((b < a) | (a != a), b, a), -1)
 
 
 def _atan2_grad(c, g, a, b):

@@ -68,7 +68,8 @@ def _bitwise(ufunc, name, kernel, no_bool=False):
                       operand(other._data if isinstance(other, Tensor) else other, dt))
         except ValueError:
             raise _bcast_error(input, other) from None
-        return _out(_wrap(finish(r, dt)), out)
+        return _out(_wrap(fix_layout(finish(r, dt), (
+            getattr(input, "_data", None), getattr(other, "_data", None)))), out)
     fn.__name__ = name
     return fn
 
@@ -83,7 +84,14 @@ bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift", "rshift_cp
 def bitwise_not(input, *, out=None):
     if input.dtype.category > _INT:
         raise not_implemented("bitwise_not_cpu", input.dtype)
-    return _out(_wrap(np.invert(input._data)), out)
+    return _out(_wrap(np.invert(input._data)), out, same=True)
+
+
+def _invert(self):
+    if self.dtype.category > _INT:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not(self)
 
 
 def _predicate(fn, name, cplx=None):
@@ -175,15 +183,18 @@ def where(condition, input=None, other=None, *, out=None):
                                f"tensor with dtype {TYPE_NAMES[condition.dtype.name]}")
         condition = _wrap(condition._data.astype(bool))
     dt = D.result_type(input, other)
+    if out is not None and out.dtype is not dt:
+        raise RuntimeError(f"Expected out type to be {TYPE_NAMES[dt.name]} but got "
+                           f"{TYPE_NAMES[out.dtype.name]}")
     return _out(_where(input, other, dt=dt, cond=condition._data), out)
 
 
 def _clamp_fwd(ctx, a, lo, hi, dt):
     x = opmath(a, dt)
     if lo is not None:
-        x = np.maximum(x, opmath(lo, dt))
+        x = np.maximum(opmath(lo, dt), x)  # ties keep x (a signed zero), as PyTorch
     if hi is not None:
-        x = np.minimum(x, opmath(hi, dt))
+        x = np.minimum(opmath(hi, dt), x)
     if x is a:
         x = x.copy()
     return fix_layout(finish(x, dt), (a, lo, hi))
@@ -226,15 +237,14 @@ def _(ctx, g):
         bound = lo if hi is None else hi
         gx, gb = _maxmin_grad(g, x, bound, 1 if hi is None else -1)
         return gx, (gb if lo is not None else None), (gb if hi is not None else None)
-    inside = lo < hi
-    same = lo == hi
-    half_lo, half_hi = (x == lo) & inside, (x == hi) & inside
-    gx = where(inside & (x > lo) & (x < hi), g, 0.0) + where(half_lo | half_hi, g / 2, 0.0) \
-        + where(same & (x == lo), g, 0.0)
-    glo = where((inside | same) & (x < lo), g, 0.0) + where(half_lo, g / 2, 0.0) \
-        if n[1] else None
-    ghi = where(~(inside | same) | (x > hi), g, 0.0) + where(half_hi, g / 2, 0.0) \
-        if n[2] else None
+    # PyTorch's rule, NaNs included: x loses its gradient where a bound clamps it,
+    # bounds touching x (with lo < hi) split it, and hi wins outright when lo > hi.
+    inside, ordered = lo < hi, lo <= hi
+    tie = ((x == lo) | (x == hi)) & inside
+    gx = where((x < lo) | (x > hi), 0.0, where(tie, g / 2, g))
+    glo = where((x < lo) & ordered, g, where((x == lo) & inside, g / 2, 0.0)) if n[1] else None
+    ghi = where((lo > hi) | ((x > hi) & ordered), g,
+                where((x == hi) & inside, g / 2, 0.0)) if n[2] else None
     return gx, glo, ghi
 
 
@@ -245,9 +255,9 @@ def clamp(input, min=None, max=None, *, out=None):
         raise NotImplementedError("clamp is not supported for complex types")
     dt = D.result_type(*[v for v in (input, min, max) if v is not None])
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return _out(_clamp_t(input, min, max, dt=dt), out)
+        return _out(_clamp_t(input, min, max, dt=dt), out, same=True)
     kw = {k: v for k, v in (("min", min), ("max", max)) if v is not None}
-    return _out(_clamp_s(input, dt=dt, **kw), out)
+    return _out(_clamp_s(input, dt=dt, **kw), out, same=True)
 
 
 clip = clamp
@@ -265,8 +275,8 @@ def _clamp_one(name, tensor_name, sign):
     def public(input, bound, *, out=None):
         dt = result_dtype(input, bound)
         if isinstance(bound, Tensor):
-            return _out(tensor(input, bound, dt=dt), out)
-        return _out(scalar(input, dt=dt, bound=bound), out)
+            return _out(tensor(input, bound, dt=dt), out, same=True)
+        return _out(scalar(input, dt=dt, bound=bound), out, same=True)
     return public
 
 
@@ -385,6 +395,9 @@ _nan_to_num.backward(lambda ctx, g: g * ctx.inputs[0].isfinite())
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    if out is not None and out.dtype is not input.dtype:
+        raise RuntimeError(f"nan_to_num: dtype of out: {TYPE_NAMES[out.dtype.name]} should be "
+                           f"same as input: {TYPE_NAMES[input.dtype.name]}")
     return _out(_nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf), out)
 
 
@@ -405,7 +418,7 @@ def _swap(fn):
 
 
 install({
-    "__invert__": bitwise_not, "__and__": bitwise_and, "__or__": bitwise_or,
+    "__invert__": _invert, "__and__": bitwise_and, "__or__": bitwise_or,
     "__xor__": bitwise_xor, "__rand__": bitwise_and, "__ror__": bitwise_or,
     "__rxor__": bitwise_xor, "__lshift__": bitwise_left_shift,
     "__rshift__": bitwise_right_shift, "__rlshift__": _swap(bitwise_left_shift),

@@ -12,6 +12,7 @@ import math
 import warnings
 
 from .. import _errors
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install, canonical_dims, result_dtype
 from .elementwise import maximum, minimum, where, _out
@@ -60,7 +61,7 @@ def _expand_grad(g, shape, axes, keepdim):
 
 def _acc(dt):
     """NumPy accumulation type: half types accumulate in float32, like PyTorch."""
-    return np.float32 if dt is D.float16 or dt is D.bfloat16 else dt.np
+    return np.float32 if dt is D.float16 or dt is D.bfloat16 else dt.np.type
 
 
 def _type_name(dt):
@@ -176,16 +177,36 @@ def _prod_bwd(ctx, g):
     axes = None if dim is None else (dim,)
     shape = x._data.shape
     gk = _kd(g, shape, axes, keepdim)
-    zero = x._data == 0
-    if not zero.any():
+    if not (x._data == 0).any():
         return gk * (_kd(ctx.result, shape, axes, keepdim) / x)
-    # With zeros, d prod / d x_i is the product of the others: nonzero only at the zero of
-    # a slice holding exactly one zero.  Written with differentiable ops for create_graph.
-    nz = np.sum(zero, axis=axes, keepdims=True)
-    x1 = where(_wrap(zero), 1.0, x)
-    p1 = x1.prod() if dim is None else x1.prod(dim, keepdim=True)
-    others = where(_wrap(zero), p1 * _wrap(nz == 1), where(_wrap(nz == 0), p1 / x1, 0.0))
-    return gk * others
+    # With zeros: the product of the others, as exclusive cumulative products from both
+    # sides (PyTorch's prod_safe_zeros_backward), differentiable for create_graph.
+    if dim is None:
+        return gk * _prod_others(x.reshape(-1), 0).reshape(shape)
+    return gk * _prod_others(x, dim)
+
+
+def _shift_fwd(ctx, a, dim, fill, step):
+    """Entries moved ``step`` (+1 or -1) places along ``dim``; the vacated end is ``fill``."""
+    out = np.full_like(a, fill)
+    src = [slice(None)] * a.ndim
+    dst = list(src)
+    src[dim], dst[dim] = (slice(0, -1), slice(1, None)) if step > 0 else (slice(1, None),
+                                                                           slice(0, -1))
+    out[tuple(dst)] = a[tuple(src)]
+    return out
+
+
+_shift = Op("ConstantPadNdBackward0", _shift_fwd, saves=())
+_shift.backward(lambda ctx, g: _shift(g, dim=ctx.kw["dim"], fill=0, step=-ctx.kw["step"]))
+_flip = Op("FlipBackward0", lambda ctx, a, dim: np.flip(a, dim).copy(), saves=())
+_flip.backward(lambda ctx, g: _flip(g, dim=ctx.kw["dim"]))
+
+
+def _prod_others(x, d):
+    before = _shift(x, dim=d, fill=1, step=1).cumprod(d)
+    after = _flip(_flip(_shift(x, dim=d, fill=1, step=-1), dim=d).cumprod(d), dim=d)
+    return before * after
 
 
 _prod0 = Op("ProdBackward0", _prod_fwd, saves_output=True)
@@ -229,10 +250,11 @@ def _moments(a, axes, keepdim, correction, name):
 
 
 
-def _var_grad(g, x, axes, keepdim, correction):
-    """d var / dx applied to ``g`` (written with ember ops, so twice differentiable)."""
+def _var_grad(g, x, axes, keepdim, correction, gn=None):
+    """d var / dx applied to ``g`` (written with ember ops, so twice differentiable).
+    ``gn``: the count PyTorch's backward divides by (1, not numel, for ``dim=()``)."""
     shape = x._data.shape
-    dof = _count(shape, axes) - correction
+    dof = (gn or _count(shape, axes)) - correction
     mu = x.mean() if axes is None else x.mean(axes, keepdim=True)
     scale = 2.0 / dof if dof else math.inf
     return _kd(g, shape, axes, keepdim) * (x - mu) * scale
@@ -243,7 +265,7 @@ def _std_to_var_grad(g, r):
 
 
 def _var_op(name, want_std, with_mean):
-    def fwd(ctx, a, axes, keepdim, correction, fname):
+    def fwd(ctx, a, axes, keepdim, correction, fname, gn=None):
         var, m = _moments(a, axes, keepdim, correction, fname)
         v = np.sqrt(var) if want_std else var
         return (v, m) if with_mean else v
@@ -261,7 +283,7 @@ def _var_op(name, want_std, with_mean):
                 r = ctx.result if not with_mean else _std(
                     x, axes=axes, keepdim=keepdim, correction=c, fname="")
                 g = _std_to_var_grad(g, r)
-            res = _var_grad(g, x, axes, keepdim, c)
+            res = _var_grad(g, x, axes, keepdim, c, kw.get("gn"))
         if g_mean is not None:
             shape = x._data.shape
             gm = _expand_grad(g_mean, shape, axes, keepdim) / _count(shape, axes)
@@ -286,8 +308,9 @@ def _var_call(op, fname, input, dim, unbiased, keepdim, correction):
         correction = 0 if unbiased is False else 1
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    gn = 1 if isinstance(dim, (list, tuple)) and not dim else None
     return op(input, axes=_axes(dim, input.dim()), keepdim=keepdim, correction=correction,
-              fname=fname)
+              fname=fname, gn=gn)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
@@ -483,7 +506,10 @@ def _(ctx, g):
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
-    if isinstance(dim, (list, tuple)) and not dim and input.dim():
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not "
+                        "NoneType")
+    if isinstance(dim, (list, tuple)) and not dim and input.dim() and not keepdim:
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
                            f"{[1] * input.dim()}")
     dt = input.dtype if input.dtype.is_floating_point else D.get_default_dtype()
@@ -506,7 +532,7 @@ all, any = _logical_reduce(np.all), _logical_reduce(np.any)
 # --- cumsum, cumprod, cummax, cummin ---------------------------------------------------
 
 def _cum_acc(dt):
-    return np.float64 if dt.is_floating_point else np.complex128 if dt.is_complex else dt.np
+    return np.float64 if dt.is_floating_point else np.complex128 if dt.is_complex else dt.np.type
 
 
 def _cumsum_fwd(ctx, a, dim, dt):
@@ -551,15 +577,35 @@ def _(ctx, g):
     zero = x._data == 0
     if not zero.any():
         return _rcumsum(g * out, dim=d, dt=g.dtype) / x
-    # Past the first zero z of a slice the output is 0: x_i (i < z) gets the usual sum,
-    # x_z gets sum_{j>=z} g_j * prod_{k<=j, k!=z} x_k, later ones nothing.
+    if _grad_state.enabled:  # create_graph: the exact O(n^2) form, differentiable throughout
+        return _cumprod_grad_exact(g, x, d)
+    # Past the first zero z of a slice the output is 0: a nonzero x_i gets the usual sum
+    # (0 past z, but its derivative in x_z matters for double backward), x_z gets
+    # sum_{j>=z} g_j * prod_{k<=j, k!=z} x_k and later zeros nothing.
     n = x._data.shape[d]
     pos = np.arange(n).reshape([-1 if i == d else 1 for i in range(x.dim())])
     z = np.where(zero.any(d, keepdims=True), np.argmax(zero, axis=d, keepdims=True), n)
-    before, at = _wrap(pos < z), _wrap(pos == z)
-    t1 = where(before, _rcumsum(g * out, dim=d, dt=g.dtype) / where(before, x, 1.0), 0.0)
+    at = _wrap(pos == z)
+    nz = _wrap(~zero)
+    t1 = where(nz, _rcumsum(g * out, dim=d, dt=g.dtype) / where(nz, x, 1.0), 0.0)
     s = (g * where(at, 1.0, x).cumprod(d) * _wrap(pos >= z)).sum(d, keepdim=True)
     return t1 + where(at, s, 0.0)
+
+
+def _cumprod_grad_exact(g, x, d):
+    """d/dx_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, one k at a time (as PyTorch does)."""
+    from .shape import cat
+    n, cols = x._data.shape[d], []
+    col = x._data.shape[:d] + (1,) + x._data.shape[d + 1:]
+    for k in range(n):
+        # prod_{i<=j, i!=k} x_i for every j: 0 before k, then prod(x[:k]) * cumprod(x[k+1:])
+        until = x.narrow(d, 0, k).prod(d, keepdim=True) if k else _wrap(
+            np.ones(col, g._data.dtype))
+        parts = [_wrap(np.zeros(col[:d] + (k,) + col[d + 1:], g._data.dtype)), until]
+        if k < n - 1:
+            parts.append(until * x.narrow(d, k + 1, n - k - 1).cumprod(d))
+        cols.append((g * cat(parts, d)).sum(d, keepdim=True))
+    return cat(cols, d)
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
@@ -629,8 +675,8 @@ def _vnorm_grad(g, x, r, ord, axes, keepdim):
     """PyTorch's norm_backward for a vector norm ``r`` of ``x`` over ``axes``."""
     shape = x._data.shape
     gk, rk = _kd(g, shape, axes, keepdim), _kd(r, shape, axes, keepdim)
-    if ord == 0:
-        return _wrap(np.zeros(shape, g._data.dtype))
+    if ord == 0:  # PyTorch leaves the gradient undefined
+        return None
     if ord == 1:
         return x.sign() * gk
     if ord == 2:
@@ -700,7 +746,7 @@ def _(ctx, g):
     a, b = ctx.inputs
     diff = a - b
     gd = _vnorm_grad(g, diff, ctx.result, ctx.kw["p"], None, False)
-    return gd, -gd
+    return (None, None) if gd is None else (gd, -gd)
 
 
 def dist(input, other, p=2):

@@ -1,54 +1,26 @@
-"""View ops (sharing storage, with PyTorch's strides) and joining ops."""
+"""View ops (sharing storage, with PyTorch's strides) and joining ops.
+
+Every view is a NumPy view of the same memory, built with NumPy's own cheap
+indexing/reshape/transpose where that gives PyTorch's strides, and with an
+explicit strided view otherwise.  The backward of a slicing view scatters the
+gradient into zeros of the input's shape ("embeds" it) and is itself
+differentiable: its backward is the same view again.
+"""
+import warnings
+
 from .. import _errors
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install, canonical_dims
 
 _wrap_dim = _errors.wrap_dim
-
-
-def _strided(a, shape, strides, offset=0):
-    """A view of contiguous ``a`` with element strides, starting ``offset`` elements in."""
-    flat = a.reshape(-1)
-    its = a.itemsize
-    return np.lib.stride_tricks.as_strided(flat[offset:], shape=shape,
-                                           strides=tuple(s * its for s in strides),
-                                           writeable=a.flags.writeable)
-
-
-def _restride(a, shape, strides):
-    """``a`` (a contiguous-compatible view) with explicit element strides, same start."""
-    its = a.itemsize
-    return np.lib.stride_tricks.as_strided(a, shape=shape, strides=tuple(s * its for s in strides),
-                                           writeable=a.flags.writeable)
+_ndarray = np.ndarray
+_new_array = _ndarray.__new__
+_as_strided = np.lib.stride_tricks.as_strided
 
 
 def _elem_strides(a):
     its = a.itemsize
     return tuple(s // its for s in a.strides)
-
-
-def _infer_shape(shape, numel):
-    shape = list(shape)
-    neg = [i for i, s in enumerate(shape) if s == -1]
-    if len(neg) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
-        if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
-    if neg:
-        rest = 1
-        for i, s in enumerate(shape):
-            if i != neg[0]:
-                rest *= s
-        if rest == 0 or numel % rest:
-            raise _errors.shape_invalid(shape, numel)
-        shape[neg[0]] = numel // rest
-    n = 1
-    for s in shape:
-        n *= s
-    if n != numel:
-        raise _errors.shape_invalid(shape, numel)
-    return tuple(shape)
 
 
 def _contig_strides(shape):
@@ -57,6 +29,75 @@ def _contig_strides(shape):
         out.append(acc)
         acc *= max(s, 1)
     return tuple(reversed(out))
+
+
+def _strided(a, shape, strides, offset=0):
+    """A view of ``a``'s memory with element ``strides``, starting ``offset`` elements in.
+
+    ``a`` is read as flat memory from its first element (it must be contiguous
+    for the cheap path; otherwise NumPy's slower ``as_strided`` is used).
+    """
+    its = a.itemsize
+    bst = tuple(s * its for s in strides)
+    if a.flags.c_contiguous:
+        try:
+            return _new_array(_ndarray, shape, a.dtype, a, offset * its, bst)
+        except (TypeError, ValueError):
+            pass
+    flat = a if a.ndim == 1 else a.reshape(-1) if a.flags.c_contiguous else a
+    if offset:
+        flat = flat.reshape(-1)[offset:]
+    return _as_strided(flat, shape=shape, strides=bst, writeable=a.flags.writeable)
+
+
+def _restride(a, shape, strides, read_only=False):
+    """A view starting where ``a`` starts, with explicit element strides."""
+    r = _strided(a, tuple(shape), tuple(strides))
+    if read_only and r.flags.writeable:
+        r.flags.writeable = False  # overlapping elements: in-place writes must fail
+    return r
+
+
+def _overlaps(shape, strides):
+    """Whether a strided view addresses some memory twice (PyTorch's internal overlap)."""
+    dims = sorted((abs(s), n) for n, s in zip(shape, strides) if n > 1)
+    span = 1
+    for s, n in dims:
+        if s < span:
+            return True
+        span = s * (n - 1) + span
+    return False
+
+
+def _infer_shape(shape, numel):
+    neg = -1
+    n = 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if neg >= 0:
+                raise RuntimeError("only one dimension can be inferred")
+            neg = i
+        elif s < 0:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}")
+        else:
+            n *= s
+    if neg >= 0:
+        if n == 0 or numel % n:
+            raise _errors.shape_invalid(shape, numel)
+        shape = shape[:neg] + (numel // n,) + shape[neg + 1:]
+    elif n != numel:
+        raise _errors.shape_invalid(shape, numel)
+    return shape
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        s = shape[0]
+        if isinstance(s, Tensor):
+            return tuple(int(v) for v in s.tolist()) if s.dim() else (int(s),)
+        shape = s
+    return tuple(int(s) for s in shape)
 
 
 def _view_strides(old_shape, old_strides, new_shape):
@@ -87,42 +128,45 @@ def _view_strides(old_shape, old_strides, new_shape):
     return tuple(new_strides)
 
 
-def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    elif len(shape) == 1 and isinstance(shape[0], Tensor) and shape[0].dim() == 1:
-        shape = shape[0].tolist()
-    return tuple(int(s) for s in shape)
-
-
-# --- view / reshape -----------------------------------------------------------------
+# --- view / reshape -------------------------------------------------------------------
 
 def _view_fwd(ctx, a, shape):
     if a.flags.c_contiguous:
-        strides = _contig_strides(shape)
-    else:
-        strides = _view_strides(a.shape, _elem_strides(a), shape)
-        if strides is None:
-            raise _errors.view_incompatible()
+        return a.reshape(shape)
+    strides = _view_strides(a.shape, _elem_strides(a), shape)
+    if strides is None:
+        raise _errors.view_incompatible()
     return _restride(a, shape, strides)
 
 
 _view = Op("ViewBackward0", _view_fwd, saves=(), view=True)
 _view.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
+_unsafe_view = Op("UnsafeViewBackward0", lambda ctx, a, shape: a.reshape(shape), saves=())
+_unsafe_view.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
 
 
 def view(self, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int, Tensor)) \
-            or (len(shape) == 1 and isinstance(shape[0], D.dtype)):
+    if len(shape) == 1 and isinstance(shape[0], (D.dtype, str)):
         return _view_dtype(self, D.to_dtype(shape[0]))
-    shape = _infer_shape(_shape_args(shape), self._data.size)
-    return _view(self, shape=shape)
+    return _view(self, shape=_infer_shape(_shape_args(shape), self._data.size))
 
 
 def _view_dtype(self, dtype):
-    if dtype.itemsize != self.dtype.itemsize:
-        raise RuntimeError("self.dim() cannot be 0 to view with a different element size")
-    return self._as_view_of(self._data.view(dtype.np))
+    a, old = self._data, self.dtype
+    if dtype.itemsize != old.itemsize:
+        names = (_errors._TYPE_NAMES[old.name][:-6], _errors._TYPE_NAMES[dtype.name][:-6])
+        what = f"to view {names[0]} as {names[1]} (different element sizes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if a.strides[-1] != a.itemsize and a.shape[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}")
+        if dtype.itemsize > old.itemsize and a.shape[-1] % (dtype.itemsize // old.itemsize):
+            raise RuntimeError(f"self.size(-1) must be divisible by "
+                               f"{dtype.itemsize // old.itemsize} {what}, but got "
+                               f"{a.shape[-1]}")
+    t = self._as_view_of(a.view(dtype.np))
+    t.dtype = dtype
+    return t
 
 
 def reshape(input, *shape):
@@ -130,7 +174,8 @@ def reshape(input, *shape):
     a = input._data
     if a.flags.c_contiguous or _view_strides(a.shape, _elem_strides(a), shape) is not None:
         return _view(input, shape=shape)
-    return _view(input.clone(), shape=shape)
+    from .elementwise import _clone
+    return _unsafe_view(_clone(input, order="C"), shape=shape)
 
 
 def view_as(self, other):
@@ -151,39 +196,41 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s == e:
         return input
     shape = input._data.shape
-    n = 1
-    for x in shape[s:e + 1]:
-        n *= x
-    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+    return reshape(input, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
 
 def ravel(input):
-    return reshape(input, (-1,))
+    from .elementwise import contiguous
+    return view(contiguous(input), -1)
 
 
 def unflatten(input, dim, sizes):
     d = _wrap_dim(dim, input.dim())
     shape = input._data.shape
-    sizes = list(sizes)
-    if -1 in sizes:
-        sizes = list(_infer_shape(sizes, shape[d]))
-    n = 1
-    for x in sizes:
-        n *= x
-    if n != shape[d]:
-        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size "
-                           f"of dim {dim} ({shape[d]}) in the input tensor")
-    return view(input, shape[:d] + tuple(sizes) + shape[d + 1:])
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = _infer_shape(sizes, shape[d]) if -1 in sizes else sizes
+    except RuntimeError as e:
+        raise RuntimeError(f"unflatten got an unexpected error:\n{e}") from None
+    if int(np.prod(sizes)) != shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shape[d]}) in the input tensor")
+    return reshape(input, shape[:d] + sizes + shape[d + 1:])
 
 
 # --- squeeze / unsqueeze / expand -----------------------------------------------------
 
 def _unsqueeze_fwd(ctx, a, dim):
-    shape, st = list(a.shape), list(_elem_strides(a))
-    new_st = 1 if dim >= a.ndim else shape[dim] * st[dim]
-    shape.insert(dim, 1)
-    st.insert(dim, new_st)
-    return _restride(a, tuple(shape), tuple(st))
+    shape, st = a.shape, a.strides
+    new = st[dim] * shape[dim] if dim < a.ndim else a.itemsize
+    want = st[:dim] + (new,) + st[dim:]
+    r = a.reshape(shape[:dim] + (1,) + shape[dim:])
+    if r.strides != want:
+        its = a.itemsize
+        r = _restride(a, r.shape, tuple(s // its for s in want))
+    return r
 
 
 _unsqueeze = Op("UnsqueezeBackward0", _unsqueeze_fwd, saves=(), view=True)
@@ -191,29 +238,27 @@ _unsqueeze.backward(lambda ctx, g: g.squeeze(ctx.kw["dim"]))
 
 
 def unsqueeze(input, dim):
-    return _unsqueeze(input, dim=_wrap_dim(dim, input.dim() + 1))
+    return _unsqueeze(input, dim=_wrap_dim(dim, input._data.ndim + 1))
 
 
 def _squeeze_fwd(ctx, a, dims):
-    keep = [i for i in range(a.ndim) if not (i in dims and a.shape[i] == 1)]
-    st = _elem_strides(a)
-    return _restride(a, tuple(a.shape[i] for i in keep), tuple(st[i] for i in keep))
+    # indexing drops the dims and keeps every other stride exactly
+    return a[tuple(0 if i in dims and n == 1 else slice(None) for i, n in enumerate(a.shape))]
 
 
-def _squeeze_bwd(ctx, g):
-    return g.reshape(ctx.inputs[0]._data.shape)
+def _squeeze_op(name):
+    op = Op(name, _squeeze_fwd, saves=(), view=True)
+    op.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
+    return op
 
 
-_squeeze_all = Op("SqueezeBackward0", _squeeze_fwd, saves=(), view=True)
-_squeeze_all.backward(_squeeze_bwd)
-_squeeze_dim = Op("SqueezeBackward1", _squeeze_fwd, saves=(), view=True)
-_squeeze_dim.backward(_squeeze_bwd)
-_squeeze_dims = Op("SqueezeBackward2", _squeeze_fwd, saves=(), view=True)
-_squeeze_dims.backward(_squeeze_bwd)
+_squeeze_all = _squeeze_op("SqueezeBackward0")
+_squeeze_dim = _squeeze_op("SqueezeBackward1")
+_squeeze_dims = _squeeze_op("SqueezeBackward2")
 
 
 def squeeze(input, dim=None):
-    nd = input.dim()
+    nd = input._data.ndim
     if dim is None:
         return _squeeze_all(input, dims=tuple(range(nd)))
     if isinstance(dim, (tuple, list)):
@@ -221,34 +266,39 @@ def squeeze(input, dim=None):
     return _squeeze_dim(input, dims=(_wrap_dim(dim, nd),))
 
 
-def _expand_shape(shape, sizes):
-    sizes = tuple(sizes)
-    if len(sizes) < len(shape):
+def _expand_geometry(a, sizes):
+    """PyTorch's expanded shape and element strides (stride 0 where a dim is broadcast)."""
+    shape, st = a.shape, _elem_strides(a)
+    nd, lead = len(sizes), len(sizes) - a.ndim
+    if lead < 0:
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
-            f"sizes provided ({len(sizes)}) must be greater or equal to the number of "
-            f"dimensions in the tensor ({len(shape)})")
-    lead = len(sizes) - len(shape)
-    out = []
-    for i, s in enumerate(sizes):
+            f"expand(torch.{_errors._TYPE_NAMES.get('float32')}{{{list(shape)}}}, "
+            f"size={list(sizes)}): the number of sizes provided ({nd}) must be greater or "
+            f"equal to the number of dimensions in the tensor ({a.ndim})")
+    out_shape, out_st = [0] * nd, [0] * nd
+    for i in range(nd - 1, -1, -1):
+        target = sizes[i]
         if i < lead:
-            if s < 0:
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
-                    f"non-existing dimension {i}")
-            out.append(s)
-            continue
-        cur = shape[i - lead]
-        if s == -1:
-            s = cur
-        elif cur != s and cur != 1:
-            raise _errors.expand_mismatch(shape, sizes)
-        out.append(s)
-    return tuple(out)
+            if target < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({target}) isn't allowed "
+                                   f"in a leading, non-existing dimension {i}")
+            size, stride = 1, (1 if i == nd - 1 else out_shape[i + 1] * out_st[i + 1])
+        else:
+            size, stride = shape[i - lead], st[i - lead]
+            if target == -1:
+                target = size
+        if size != target:
+            if size != 1:
+                raise _errors.expand_mismatch(shape, sizes)
+            if target < 0:
+                raise RuntimeError("numel: integer multiplication overflow")
+            size, stride = target, 0
+        out_shape[i], out_st[i] = size, stride
+    return tuple(out_shape), tuple(out_st)
 
 
-def _expand_fwd(ctx, a, shape):
-    return np.broadcast_to(a, shape)
+def _expand_fwd(ctx, a, shape, strides):
+    return _restride(a, shape, strides, read_only=_overlaps(shape, strides))
 
 
 _expand = Op("ExpandBackward0", _expand_fwd, saves=(), view=True)
@@ -256,37 +306,50 @@ _expand.backward(lambda ctx, g: g)  # summed back to the input's shape by the wr
 
 
 def expand(self, *sizes):
-    shape = _expand_shape(self._data.shape, _shape_args(sizes))
-    if shape == self._data.shape:
-        return _expand(self, shape=shape)
-    return _expand(self, shape=shape)
+    shape, strides = _expand_geometry(self._data, _shape_args(sizes))
+    return _expand(self, shape=shape, strides=strides)
 
 
 def expand_as(self, other):
     return expand(self, other.shape)
 
 
-def broadcast_to(input, shape):
-    return expand(input, tuple(shape))
+def broadcast_to(input, size):
+    return expand(input, tuple(size))
 
 
 def broadcast_shapes(*shapes):
     from .._tensor import Size
-    try:
-        return Size(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,)
-                                          for s in shapes]))
-    except ValueError:
-        raise _errors.broadcast_mismatch(shapes[0], shapes[1]) from None
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    out = []
+    for k, s in enumerate(shapes):
+        for j in range(1, len(s) + 1):
+            n = s[-j]
+            if j > len(out):
+                out.insert(0, n)
+            elif out[-j] == 1:
+                out[-j] = n
+            elif n != 1 and n != out[-j]:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {n} at {-j}! Mismatching "
+                    f"argument at index {k} had {s}; but expected shape should be broadcastable "
+                    f"to {out}")
+    return Size(out)
 
 
 def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
-    shape = broadcast_shapes(*[t.shape for t in tensors])
-    return tuple(expand(t, shape) for t in tensors)
+    shape = ()
+    for t in tensors:
+        try:
+            shape = np.broadcast_shapes(shape, t._data.shape)
+        except ValueError:
+            raise _errors.broadcast_mismatch(shape, t._data.shape) from None
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
 
-# --- permutations -----------------------------------------------------------------------
+# --- permutations ------------------------------------------------------------------------
 
 _permute = Op("PermuteBackward0", lambda ctx, a, dims: a.transpose(dims), saves=(), view=True)
 _permute.backward(lambda ctx, g: g.permute(tuple(np.argsort(ctx.kw["dims"]).tolist())))
@@ -294,7 +357,7 @@ _permute.backward(lambda ctx, g: g.permute(tuple(np.argsort(ctx.kw["dims"]).toli
 
 def permute(input, *dims):
     dims = _shape_args(dims)
-    nd = input.dim()
+    nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match "
@@ -306,24 +369,25 @@ def permute(input, *dims):
     return _permute(input, dims=dims)
 
 
-def _swap(a, d0, d1):
-    return np.swapaxes(a, d0, d1)
+def _swap_fwd(ctx, a, d0, d1):
+    perm = list(range(a.ndim))
+    perm[d0], perm[d1] = d1, d0
+    return a.transpose(perm)
 
 
-_transpose = Op("TransposeBackward0", lambda ctx, a, d0, d1: _swap(a, d0, d1), saves=(),
-                view=True)
+_transpose = Op("TransposeBackward0", _swap_fwd, saves=(), view=True)
 _transpose.backward(lambda ctx, g: g.transpose(ctx.kw["d0"], ctx.kw["d1"]))
 _t = Op("TBackward0", lambda ctx, a: a.T, saves=(), view=True)
 _t.backward(lambda ctx, g: g.t())
 
 
 def transpose(input, dim0, dim1):
-    nd = input.dim()
+    nd = input._data.ndim
     return _transpose(input, d0=_wrap_dim(dim0, nd), d1=_wrap_dim(dim1, nd))
 
 
 def t(input):
-    if input.dim() > 2:
+    if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.dim()}D")
     return _t(input)
@@ -333,8 +397,14 @@ def movedim(input, source, destination):
     nd = input.dim()
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
     src = [_wrap_dim(s, nd) for s in src]
     dst = [_wrap_dim(d, nd) for d in dst]
+    for name, ds, orig in (("source", src, source), ("destination", dst, destination)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(orig)})")
     order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -348,121 +418,74 @@ def _mT(self):
     return transpose(self, -2, -1)
 
 
+def _mH(self):
+    if self.dim() < 2:
+        raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
+                           f"Got {self.dim()}-D tensor.")
+    return transpose(self, -2, -1)
+
+
+def _H(self):
+    if self.dim() != 2 and self.dim() != 0:
+        raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.dim()}-D tensor.")
+    return transpose(self, 0, 1) if self.dim() == 2 else self
+
+
 def _T(self):
     nd = self.dim()
-    if nd == 2:
-        return t(self)
+    if nd != 2 and nd != 0:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                      "shape is deprecated and it will throw an error in a future release. "
+                      "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
+                      "arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+                      UserWarning, stacklevel=2)
     return _permute(self, dims=tuple(range(nd - 1, -1, -1)))
 
 
-# --- slicing views (backward scatters the gradient into zeros) ---------------------------
+# --- slicing views: backward embeds the gradient where the view looked --------------------
 
-def _geometry(view_arr, base_arr):
-    """(shape, element strides, element offset) of ``view_arr`` inside ``base_arr``."""
-    its = base_arr.itemsize
-    off = (view_arr.__array_interface__["data"][0] -
-           base_arr.__array_interface__["data"][0]) // its
-    return view_arr.shape, _elem_strides(view_arr), off
-
-
-def _scatter_view_grad(g, in_shape, geometry, in_strides):
-    """Zeros of ``in_shape`` with ``g`` placed where the view looked (differentiable)."""
-    return _view_scatter(g, in_shape=in_shape, geometry=geometry, in_strides=in_strides)
-
-
-def _view_scatter_fwd(ctx, g, in_shape, geometry, in_strides):
-    shape, strides, off = geometry
-    out = np.zeros(in_shape, g.dtype)
-    if in_strides != _contig_strides(in_shape):
-        # map the view's strides (relative to the input's layout) onto a contiguous grad
-        lin = _linear_index(shape, strides, off)
-        pos = _position_of(lin, in_shape, in_strides)
-        np.add.at(out.reshape(-1), pos.reshape(-1), np.broadcast_to(g, shape).reshape(-1))
-        return out
-    if _overlaps(shape, strides):
-        lin = _linear_index(shape, strides, off)
-        np.add.at(out.reshape(-1), lin.reshape(-1), np.broadcast_to(g, shape).reshape(-1))
-        return out
-    region = _strided(out, shape, strides, off)
-    region[...] = g
+def _embed_fwd(ctx, g, shape, op, kw):
+    out = np.zeros(shape, g.dtype)
+    region = op.fwd(None, out, **kw)
+    if isinstance(region, tuple):  # a multi-output view (not used: those cat their grads)
+        raise AssertionError
+    if region.flags.writeable:
+        region[...] = g
+    else:  # overlapping windows (unfold, as_strided): every element sums its gradients
+        idx = op.fwd(None, np.arange(out.size).reshape(shape), **kw)
+        np.add.at(out.reshape(-1), np.ascontiguousarray(idx).reshape(-1),
+                  np.broadcast_to(g, idx.shape).reshape(-1))
     return out
 
 
-def _linear_index(shape, strides, off):
-    idx = np.full(shape, off, dtype=np.int64)
-    for d, (n, s) in enumerate(zip(shape, strides)):
-        ar = np.arange(n, dtype=np.int64) * s
-        idx += ar.reshape((n,) + (1,) * (len(shape) - d - 1))
-    return idx
+_embed = Op("EmbedBackward0", _embed_fwd, saves=())
+_embed.backward(lambda ctx, g: ctx.kw["op"](g, **ctx.kw["kw"]))
 
 
-def _position_of(lin, in_shape, in_strides):
-    """Where storage offsets ``lin`` sit in a contiguous array of the input's shape."""
-    base = _linear_index(in_shape, in_strides, 0).reshape(-1)
-    order = np.argsort(base, kind="stable")
-    return order[np.searchsorted(base[order], lin)]
-
-
-def _overlaps(shape, strides):
-    dims = sorted((abs(s), n) for n, s in zip(shape, strides) if n > 1)
-    span = 1
-    for s, n in dims:
-        if s < span:
-            return True
-        span = s * (n - 1) + span if s else span
-    return False
-
-
-_view_scatter = Op("ViewScatterBackward0", _view_scatter_fwd, saves=())
-
-
-@_view_scatter.backward
-def _(ctx, g):
-    shape, strides, off = ctx.kw["geometry"]
-    return g.contiguous().as_strided(shape, strides, off)
-
-
-def _make_slicing_view(name, fwd):
+def _slicing_view(name, fwd):
     op = Op(name, fwd, saves=(), view=True)
-
-    @op.backward
-    def _(ctx, g):
-        a = ctx.inputs[0]._data
-        geom = ctx.geometry
-        return _scatter_view_grad(g, a.shape, geom, _elem_strides(a))
-
-    def call(input, **kw):
-        out = op(input, **kw)
-        if out.grad_fn is not None and out.grad_fn.name() == name:
-            out.grad_fn.geometry = _geometry(out._data, input._data)
-        return out
-    return call
+    op.backward(lambda ctx, g: _embed(g, shape=ctx.inputs[0]._data.shape, op=op, kw=ctx.kw))
+    return op
 
 
-def _select_fwd(ctx, a, dim, index):
-    return a[(slice(None),) * dim + (index, Ellipsis)]  # Ellipsis: a 0-d view, not a scalar
-
-
-_select = _make_slicing_view("SelectBackward0", _select_fwd)
+_select = _slicing_view("SelectBackward0",
+                        lambda ctx, a, dim, index: a[(slice(None),) * dim + (index,)])
+_slice = _slicing_view("SliceBackward0", lambda ctx, a, dim, start, stop, step: a[
+    (slice(None),) * dim + (slice(start, stop, step),)])
 
 
 def select(input, dim, index):
-    nd = input.dim()
+    nd = input._data.ndim
     if nd == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, nd)
     n = input._data.shape[dim]
+    index = int(index)
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {dim}")
     return _select(input, dim=dim, index=index + n if index < 0 else index)
-
-
-def _slice_fwd(ctx, a, dim, start, stop, step):
-    return a[(slice(None),) * dim + (slice(start, stop, step),)]
-
-
-_slice = _make_slicing_view("SliceBackward0", _slice_fwd)
 
 
 def slice_dim(input, dim, start, stop, step=1):
@@ -473,59 +496,49 @@ def narrow(input, dim, start, length):
     nd = input.dim()
     dim = _wrap_dim(dim, nd)
     n = input._data.shape[dim]
-    if isinstance(start, Tensor):
-        start = int(start)
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but "
+                         f"got {start})")
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return _slice(input, dim=dim, start=start, stop=start + length, step=1)
 
 
-_diagonal = _make_slicing_view(
-    "DiagonalBackward0",
-    lambda ctx, a, offset, dim1, dim2: np.diagonal(a, offset, dim1, dim2))
+def _diagonal_fwd(ctx, a, offset, dim1, dim2):
+    r = np.diagonal(a, offset, dim1, dim2)
+    if a.flags.writeable:
+        r.flags.writeable = True  # NumPy hands out read-only diagonals; PyTorch's write through
+    return r
+
+
+_diagonal = _slicing_view("DiagonalBackward0", _diagonal_fwd)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     nd = input.dim()
-    return _diagonal(input, offset=offset, dim1=_wrap_dim(dim1, nd), dim2=_wrap_dim(dim2, nd))
-
-
-def _as_strided_fwd(ctx, a, size, stride, storage_offset, buf):
-    return _strided(buf, size, stride, storage_offset)
-
-
-_as_strided = _make_slicing_view("AsStridedBackward0", _as_strided_fwd)
-
-
-def as_strided(input, size, stride, storage_offset=None):
-    buf = input._storage()._buf
-    off = input.storage_offset() if storage_offset is None else storage_offset
-    size, stride = tuple(size), tuple(stride)
-    need = off + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
-    if need > buf.size:
-        its = input.dtype.itemsize
-        raise RuntimeError(
-            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, "
-            f"and itemsize {its} requiring a storage size of {need * its} are out of bounds "
-            f"for storage of size {buf.nbytes}")
-    return _as_strided(input, size=size, stride=stride, storage_offset=off, buf=buf)
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return _diagonal(input, offset=offset, dim1=d1, dim2=d2)
 
 
 def _unfold_fwd(ctx, a, dimension, size, step):
-    shape, st = list(a.shape), list(_elem_strides(a))
     if a.ndim == 0:
         return _restride(a, (size,), (1,))
-    n = shape[dimension]
-    shape[dimension] = (n - size) // step + 1
-    new_shape = tuple(shape) + (size,)
-    new_st = st.copy()
-    new_st[dimension] = st[dimension] * step
-    return _restride(a, new_shape, tuple(new_st) + (st[dimension],))
+    shape, st = list(a.shape), list(_elem_strides(a))
+    shape[dimension] = (shape[dimension] - size) // step + 1
+    shape.append(size)
+    st.append(st[dimension])
+    st[dimension] *= step
+    return _restride(a, shape, st, read_only=_overlaps(shape, st))
 
 
-_unfold = _make_slicing_view("UnfoldBackward0", _unfold_fwd)
+_unfold = _slicing_view("UnfoldBackward0", _unfold_fwd)
 
 
 def unfold(self, dimension, size, step):
@@ -539,7 +552,57 @@ def unfold(self, dimension, size, step):
     return _unfold(self, dimension=d, size=size, step=step)
 
 
-# --- multi-output views -----------------------------------------------------------------
+def _as_strided_fwd(ctx, a, size, stride, storage_offset, buf):
+    return _strided(buf, size, stride, storage_offset)
+
+
+_as_strided_op = Op("AsStridedBackward0", _as_strided_fwd, saves=(), view=True)
+
+
+@_as_strided_op.backward
+def _(ctx, g):
+    # The input's own elements in storage coordinates receive the view's gradient.
+    a, kw = ctx.inputs[0], ctx.kw
+    base = np.arange(kw["buf"].size)
+    pos = _strided(base, a._data.shape, _elem_strides(a._data), a.storage_offset())
+    order = np.full(base.size, -1)
+    order[pos.reshape(-1)] = np.arange(pos.size)
+    idx = order[_strided(base, kw["size"], kw["stride"], kw["storage_offset"])]
+    return _gather_embed(g, shape=a._data.shape, idx=idx)
+
+
+def _gather_embed_fwd(ctx, g, shape, idx):
+    out = np.zeros(int(np.prod(shape)), g.dtype)
+    keep = idx >= 0
+    np.add.at(out, idx[keep], np.broadcast_to(g, idx.shape)[keep])
+    return out.reshape(shape)
+
+
+_gather_embed = Op("AsStridedScatterBackward0", _gather_embed_fwd, saves=())
+_gather_embed.backward(lambda ctx, g: _wrap(np.where(
+    ctx.kw["idx"] >= 0, g._data.reshape(-1)[np.maximum(ctx.kw["idx"], 0)], 0)))
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    buf = input._storage()._buf
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, "
+                           f"got strides: {list(stride)}")
+    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+    if off < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {off}")
+    need = off + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+    if need > buf.size:
+        its = input.dtype.itemsize
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, "
+            f"and itemsize {its} requiring a storage size of {need * its} are out of bounds "
+            f"for storage of size {buf.nbytes}")
+    return _as_strided_op(input, size=size, stride=stride, storage_offset=off, buf=buf)
+
+
+# --- multi-output views ------------------------------------------------------------------
 
 def _split_fwd(ctx, a, dim, sizes):
     outs, start = [], 0
@@ -552,47 +615,44 @@ def _split_fwd(ctx, a, dim, sizes):
 def _split_bwd(ctx, *grads):
     a = ctx.inputs[0]
     dim, sizes = ctx.kw["dim"], ctx.kw["sizes"]
-    from .._creation import zeros
+    shape = list(a._data.shape)
     parts = []
     for g, s in zip(grads, sizes):
         if g is None:
-            shape = list(a._data.shape)
             shape[dim] = s
-            g = zeros(shape, dtype=a.dtype)
+            g = _wrap(np.zeros(shape, a.dtype.np))
         parts.append(g)
     return cat(parts, dim)
 
 
-def _split_op(name, n):
-    op = Op(name, _split_fwd, saves=(), view=True, n_outputs=n)
-    op.backward(_split_bwd)
+_MULTI = {}
+
+
+def _multi(name, n, fwd=_split_fwd, bwd=_split_bwd):
+    op = _MULTI.get((name, n))
+    if op is None:
+        op = _MULTI[name, n] = Op(name, fwd, saves=(), view=True, n_outputs=n)
+        op.backward(bwd)
     return op
-
-
-_SPLIT_OPS = {}
-
-
-def _multi(name, n):
-    key = (name, n)
-    if key not in _SPLIT_OPS:
-        _SPLIT_OPS[key] = _split_op(name, n)
-    return _SPLIT_OPS[key]
 
 
 def split(tensor, split_size_or_sections, dim=0):
     nd = tensor.dim()
     dim = _wrap_dim(dim, nd)
     n = tensor._data.shape[dim]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
-        if s <= 0 and not (s == 0 and n == 0):
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        s = int(split_size_or_sections)
+        if s < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={s}")
+        if s == 0 and n != 0:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {n}")
         sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
         name = "SplitBackward0"
     else:
-        sizes = list(split_size_or_sections)
-        if sum(sizes) != n:
+        sizes = [int(v) for v in split_size_or_sections]
+        if sum(sizes) != n or any(v < 0 for v in sizes):
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                 f"size at dimension {dim}), but got split_sizes={sizes}")
@@ -602,43 +662,49 @@ def split(tensor, split_size_or_sections, dim=0):
 
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _wrap_dim(dim, input.dim())
     n = input._data.shape[d]
-    size = -(-n // chunks) if n else 0
-    if size == 0:
-        return split(input, [0] * min(chunks, 1) if n == 0 else [n], d) if n == 0 else \
-            split(input, [1] * n, d)
-    return split(input, size, d)
+    if n == 0:
+        return _multi("SplitBackward0", chunks)(input, dim=d, sizes=(0,) * chunks)
+    return split(input, -(-n // chunks), d)
 
 
 def tensor_split(input, indices_or_sections, dim=0):
     d = _wrap_dim(dim, input.dim())
     n = input._data.shape[d]
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        ios = ios.tolist()
+    if isinstance(ios, (int, np.integer)):
+        k = int(ios)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        pairs = list(zip(bounds[:-1], bounds[1:]))
     else:
-        idx = [min(max(int(i), 0), n) for i in indices_or_sections]
-        bounds = [0] + idx + [n]
-        sizes = [max(bounds[i + 1] - bounds[i], 0) for i in range(len(bounds) - 1)]
-    return _multi("SplitWithSizesBackward0", len(sizes))(input, dim=d, sizes=tuple(sizes))
+        idx = [int(i) for i in ios]
+        starts = [0] + idx
+        stops = idx + [n]
+        pairs = []
+        for a, b in zip(starts, stops):
+            a = min(max(a + n if a < 0 else a, 0), n)
+            b = min(max(b + n if b < 0 else b, 0), n)
+            pairs.append((a, max(a, b)))
+    return tuple(_slice(input, dim=d, start=a, stop=b, step=1) for a, b in pairs)
 
 
 def _unbind_fwd(ctx, a, dim):
-    return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
+    return tuple(a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim]))
 
 
 def _unbind_bwd(ctx, *grads):
     a = ctx.inputs[0]
-    dim = ctx.kw["dim"]
-    from .._creation import zeros
     shape = list(a._data.shape)
-    del shape[dim]
-    return stack([g if g is not None else zeros(shape, dtype=a.dtype) for g in grads], dim)
-
-
-_UNBIND_OPS = {}
+    del shape[ctx.kw["dim"]]
+    return stack([g if g is not None else _wrap(np.zeros(shape, a.dtype.np)) for g in grads],
+                 ctx.kw["dim"])
 
 
 def unbind(input, dim=0):
@@ -646,19 +712,16 @@ def unbind(input, dim=0):
     if nd == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = _wrap_dim(dim, nd)
-    n = input._data.shape[dim]
-    op = _UNBIND_OPS.get(n)
-    if op is None:
-        op = _UNBIND_OPS[n] = Op("UnbindBackward0", _unbind_fwd, saves=(), view=True,
-                                 n_outputs=n)
-        op.backward(_unbind_bwd)
-    return op(input, dim=dim)
+    return _multi("UnbindBackward0", input._data.shape[dim], _unbind_fwd, _unbind_bwd)(
+        input, dim=dim)
 
 
 # --- joining -----------------------------------------------------------------------------
 
-def _cat_fwd(ctx, *arrays, dim, dt):
-    return np.concatenate([a if a.dtype == dt.np else a.astype(dt.np) for a in arrays], dim)
+def _cat_fwd(ctx, *arrays, dim, dt, skip):
+    parts = [a if a.dtype == dt.np else a.astype(dt.np) for i, a in enumerate(arrays)
+             if i not in skip]
+    return np.concatenate(parts, dim) if len(parts) > 1 else parts[0].copy()
 
 
 _cat = Op("CatBackward0", _cat_fwd, saves=())
@@ -666,9 +729,13 @@ _cat = Op("CatBackward0", _cat_fwd, saves=())
 
 @_cat.backward
 def _(ctx, g):
-    dim = ctx.kw["dim"]
-    sizes = [t._data.shape[dim] if t._data.ndim else 0 for t in ctx.inputs]
-    return tuple(split(g, sizes, dim)) if g.dim() else tuple(None for _ in sizes)
+    dim, skip = ctx.kw["dim"], ctx.kw["skip"]
+    keep = [i for i in range(len(ctx.inputs)) if i not in skip]
+    parts = split(g, [ctx.inputs[i]._data.shape[dim] for i in keep], dim)
+    out = [None] * len(ctx.inputs)
+    for i, p in zip(keep, parts):
+        out[i] = p
+    return tuple(out)
 
 
 def cat(tensors, dim=0, *, out=None):
@@ -677,16 +744,22 @@ def cat(tensors, dim=0, *, out=None):
                         "not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch skips 1-D empty tensors, a legacy behaviour users rely on.
-    parts = [t for t in tensors if not (t.dim() == 1 and t._data.shape[0] == 0)] or tensors[:1]
-    ref = parts[0]
+    skip = tuple(i for i, t in enumerate(tensors) if t._data.ndim == 1 and t._data.size == 0)
+    if len(skip) == len(tensors):
+        skip = skip[1:]
+    ref = tensors[next(i for i in range(len(tensors)) if i not in skip)]
     nd = ref.dim()
-    if nd == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    for i, t in enumerate(tensors):
+        if t.dim() == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               f"concatenated")
     d = _wrap_dim(dim, nd)
     dt = ref.dtype
-    for i, t in enumerate(parts):
+    for i, t in enumerate(tensors):
+        if i in skip:
+            continue
         if t.dim() != nd:
             raise RuntimeError(
                 f"Tensors must have same number of dimensions: got {nd} and {t.dim()}")
@@ -695,11 +768,11 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number "
-                    f"{tensors.index(t)} in the list.")
+                    f"{i} in the list.")
         dt = D._PROMOTE[dt, t.dtype]
-    r = _cat(*parts, dim=d, dt=dt)
+    r = _cat(*tensors, dim=d, dt=dt, skip=skip)
     if out is not None:
-        out.copy_(r) if out.shape == r.shape else out.set_(r)
+        out.resize_(r.shape).copy_(r)
         return out
     return r
 
@@ -707,79 +780,84 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
+def _stack_fwd(ctx, *arrays, dim, dt):
+    return np.stack([a if a.dtype == dt.np else a.astype(dt.np) for a in arrays], dim)
+
+
+_stack = Op("StackBackward0", _stack_fwd, saves=())
+_stack.backward(lambda ctx, g: tuple(unbind(g, ctx.kw["dim"])))
+
+
 def stack(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
+    dt = tensors[0].dtype
     for i, t in enumerate(tensors):
         if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry "
                 f"0 and {list(t._data.shape)} at entry {i}")
-    d = _wrap_dim(dim, len(shape) + 1)
-    r = _stack([unsqueeze(t, d) for t in tensors], d)
+        dt = D._PROMOTE[dt, t.dtype]
+    r = _stack(*tensors, dim=_wrap_dim(dim, len(shape) + 1), dt=dt)
     if out is not None:
-        out.copy_(r)
+        out.resize_(r.shape).copy_(r)
         return out
     return r
 
 
-def _stack(parts, d):
-    dt = parts[0].dtype
-    for p in parts[1:]:
-        dt = D._PROMOTE[dt, p.dtype]
-    r = _stack_op(*parts, dim=d, dt=dt)
-    return r
-
-
-_stack_op = Op("StackBackward0", _cat_fwd, saves=())
-
-
-@_stack_op.backward
-def _(ctx, g):
-    dim = ctx.kw["dim"]
-    return tuple(unbind(g, dim))
-
-
 def hstack(tensors):
-    tensors = [atleast_1d(t) for t in tensors]
+    tensors = atleast_1d(*tensors)
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
 def vstack(tensors):
-    return cat([atleast_2d(t) for t in tensors], 0)
+    return cat(atleast_2d(*tensors), 0)
 
 
 row_stack = vstack
 
 
 def dstack(tensors):
-    return cat([atleast_3d(t) for t in tensors], 2)
+    return cat(atleast_3d(*tensors), 2)
 
 
 def column_stack(tensors):
     return hstack([t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors])
 
 
-def atleast_1d(t):
-    return t.reshape(1) if t.dim() == 0 else t
+def _atleast(fn):
+    def many(*tensors):
+        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+            return tuple(fn(t) for t in tensors[0])
+        if len(tensors) == 1:
+            return fn(tensors[0])
+        return tuple(fn(t) for t in tensors)
+    many.__name__ = fn.__name__
+    return many
 
 
-def atleast_2d(t):
-    return t.reshape(1, -1) if t.dim() < 2 and t.dim() else (t.reshape(1, 1) if t.dim() == 0
-                                                             else t)
+def _atleast_1d(t):
+    return reshape(t, (1,)) if t.dim() == 0 else t
 
 
-def atleast_3d(t):
-    if t.dim() == 0:
-        return t.reshape(1, 1, 1)
-    if t.dim() == 1:
-        return t.reshape(1, -1, 1)
-    if t.dim() == 2:
-        return t.unsqueeze(-1)
-    return t
+def _atleast_2d(t):
+    nd = t.dim()
+    return reshape(t, (1, 1)) if nd == 0 else unsqueeze(t, 0) if nd == 1 else t
 
+
+def _atleast_3d(t):
+    nd = t.dim()
+    if nd == 0:
+        return reshape(t, (1, 1, 1))
+    if nd == 1:
+        return unsqueeze(unsqueeze(t, 0), -1)
+    return unsqueeze(t, -1) if nd == 2 else t
+
+
+atleast_1d, atleast_2d, atleast_3d = (_atleast(f) for f in (_atleast_1d, _atleast_2d,
+                                                             _atleast_3d))
 
 install({
     "view": view, "view_as": view_as, "reshape": reshape, "reshape_as": reshape_as,
@@ -790,5 +868,17 @@ install({
     "moveaxis": movedim, "select": select, "narrow": narrow, "diagonal": diagonal,
     "as_strided": as_strided, "unfold": unfold, "split": split, "chunk": chunk,
     "tensor_split": tensor_split, "unbind": unbind,
-    "T": property(_T), "mT": property(_mT), "H": property(_T), "mH": property(_mT),
+    "T": property(_T), "mT": property(_mT), "H": property(_H), "mH": property(_mH),
 })
+
+swapaxes = swapdims = transpose
+moveaxis = movedim
+
+__all__ = [
+    "reshape", "flatten", "ravel", "unflatten", "squeeze", "unsqueeze", "broadcast_to",
+    "broadcast_shapes", "broadcast_tensors", "permute", "transpose", "swapaxes", "swapdims",
+    "t", "movedim", "moveaxis", "select", "narrow", "diagonal", "as_strided", "split",
+    "chunk", "tensor_split", "unbind", "cat", "concat", "concatenate", "stack", "hstack",
+    "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
+    "atleast_3d",
+]

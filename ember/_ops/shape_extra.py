@@ -5,14 +5,13 @@ Every op here returns a fresh tensor (PyTorch's ``flip`` copies, unlike NumPy's)
 algebra aliases (``torch.det``, ``torch.svd`` ...) live at the end and forward to
 ``ember.linalg``.
 """
-import itertools
 import warnings
 
 from .. import _errors
 from ..autograd.op import Op
 from . import shape as S
 from ._util import D, Tensor, _wrap, np, install, canonical_dims
-from .linalg import _reshape
+from .linalg import _reshape, _contig
 
 _wrap_dim = _errors.wrap_dim
 _NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
@@ -37,8 +36,8 @@ def _zeros(shape, dt):
 
 def _flip_fwd(ctx, a, dims):
     if not dims or a.ndim == 0:
-        return a.copy()
-    return np.ascontiguousarray(np.flip(a, dims))
+        return np.copy(a, order="K")
+    return np.copy(np.flip(a, dims), order="K")  # PyTorch keeps the input's layout
 
 
 _flip = Op("FlipBackward0", _flip_fwd, saves=())
@@ -70,8 +69,8 @@ def _roll_fwd(ctx, a, shifts, dims):
     if a.size == 0:
         return a.copy()
     if dims is None:
-        return np.roll(a, shifts[0])
-    return np.roll(a, shifts, dims)
+        return _contig(np.roll(a, shifts[0]))
+    return _contig(np.roll(a, shifts, dims))
 
 
 _roll = Op("RollBackward0", _roll_fwd, saves=())
@@ -94,11 +93,11 @@ def roll(input, shifts, dims=None):
 
 def _rot90_fwd(ctx, a, k, d0, d1):
     if k == 1:
-        return np.swapaxes(np.ascontiguousarray(np.flip(a, d1)), d0, d1)
+        return np.swapaxes(_contig(np.flip(a, d1)), d0, d1)
     if k == 2:
-        return np.ascontiguousarray(np.flip(a, (d0, d1)))
+        return _contig(np.flip(a, (d0, d1)))
     if k == 3:
-        return np.swapaxes(np.ascontiguousarray(np.flip(a, d0)), d0, d1)
+        return np.swapaxes(_contig(np.flip(a, d0)), d0, d1)
     return a.copy()
 
 
@@ -117,18 +116,15 @@ def rot90(input, k=1, dims=(0, 1)):
     if dims[0] == dims[1] or abs(dims[0] - dims[1]) == nd:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
                            f"and dim1 = {dims[1]}")
-    if not -nd <= dims[0] < nd:
-        raise RuntimeError(f"Rotation dim0 out of range, dim0 = {dims[0]}")
-    if not -nd <= dims[1] < nd:
-        raise RuntimeError(f"Rotation dim1 out of range, dim1 = {dims[1]}")
-    return _rot90(input, k=k % 4, d0=dims[0] % nd, d1=dims[1] % nd)
+    d0, d1 = _wrap_dim(dims[0], nd), _wrap_dim(dims[1], nd)
+    return _rot90(input, k=k % 4, d0=d0, d1=d1)
 
 
 # --- repeat / tile / repeat_interleave ---------------------------------------------------------
 
 def _repeat_fwd(ctx, a, reps):
     a = a.reshape((1,) * (len(reps) - a.ndim) + a.shape)
-    return np.tile(a, reps)
+    return _contig(np.tile(a, reps))
 
 
 _repeat = Op("RepeatBackward0", _repeat_fwd, saves=())
@@ -159,7 +155,10 @@ def repeat(self, *sizes):
 
 
 def tile(input, dims):
-    dims = tuple(dims) if not isinstance(dims, int) else (dims,)
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not "
+                        f"{type(dims).__name__}")
+    dims = tuple(dims)
     if len(dims) < input.dim():
         dims = (1,) * (input.dim() - len(dims)) + dims
     return repeat(input, dims)
@@ -178,7 +177,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError("Repeats must be non-negative")
         shape = input._data.shape
         e = input.unsqueeze(d + 1).expand(shape[:d + 1] + (repeats,) + shape[d + 1:])
-        return e.clone().flatten(d, d + 1)
+        return e.contiguous().flatten(d, d + 1)
     if repeats.dim() > 1:
         raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
     n = input._data.shape[d]
@@ -263,7 +262,7 @@ def _diag_embed_fwd(ctx, a, offset, dim1, dim2):
     i = np.arange(m)
     r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
     work[..., r, c] = a
-    return np.ascontiguousarray(np.moveaxis(work, (-2, -1), (dim1, dim2)))
+    return _contig(np.moveaxis(work, (-2, -1), (dim1, dim2)))
 
 
 _diag_embed = Op("DiagEmbedBackward0", _diag_embed_fwd, saves=())
@@ -446,7 +445,7 @@ def _pdist_np(x1, x2, p):
 
 
 _cdist = Op("CdistBackward0",
-            lambda ctx, x1, x2, p: np.ascontiguousarray(_pdist_np(x1, x2, p)),
+            lambda ctx, x1, x2, p: _contig(_pdist_np(x1, x2, p)),
             saves_output=True)
 
 
@@ -538,7 +537,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 # --- narrow_copy ------------------------------------------------------------------------------
 
 _narrow_copy = Op("NarrowCopyBackward0",
-                  lambda ctx, a, dim, start, length: np.ascontiguousarray(
+                  lambda ctx, a, dim, start, length: _contig(
                       a[(slice(None),) * dim + (slice(start, start + length),)]), saves=())
 
 
@@ -567,7 +566,7 @@ def narrow_copy(input, dim, start, length):
 
 install({
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90,
-    "repeat": repeat, "tile": tile, "repeat_interleave": repeat_interleave,
+    "repeat": repeat, "tile": lambda self, *dims: tile(self, _dims_arg(dims)), "repeat_interleave": repeat_interleave,
     "tril": tril, "triu": triu, "tril_": _inplace(tril), "triu_": _inplace(triu),
     "diag": diag, "diag_embed": diag_embed, "diagflat": diagflat, "narrow_copy": narrow_copy,
 })

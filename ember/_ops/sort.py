@@ -6,6 +6,7 @@ algorithm (``std::nth_element``/``std::sort``/``std::partial_sort`` in topk and 
 Sedgewick's quickselect in kthvalue) the result is still deterministic; the "replay"
 section below re-runs those algorithms, vectorised over rows, where ties make it matter.
 """
+import functools
 import operator
 import sys
 import types
@@ -58,9 +59,13 @@ RT = return_types
 # --- shared helpers for value-selecting ops ----------------------------------------------
 
 def _c(a):
-    """``a`` as a C-contiguous array (PyTorch returns fresh reductions contiguous)."""
+    """``a`` as a C-contiguous array with PyTorch's strides, size-1 dims included (PyTorch
+    returns fresh reductions contiguous)."""
     a = np.asarray(a)
-    return a if a.flags.c_contiguous else a.copy()
+    if a.flags.c_contiguous and (a.ndim < 2 or 1 not in a.shape or a.strides == np.empty(
+            a.shape, a.dtype).strides):
+        return a
+    return a.copy()
 
 
 def _coords(index, dim):
@@ -150,22 +155,55 @@ def _keys(a, desc):
 
 
 def _swap(K, I, rows, p, q):
-    K[rows, p], K[rows, q] = K[rows, q], K[rows, p]
-    I[rows, p], I[rows, q] = I[rows, q], I[rows, p]
+    n = K.shape[1]
+    a, b = rows * n + p, rows * n + q  # flat indices: 1-D fancy indexing is much faster
+    for X in (K.reshape(-1), I.reshape(-1)):
+        X[a], X[b] = X[b], X[a]
 
 
-def _stops(rows, lo, width, left_fn, right_fn, K):
-    """Left stops ascending and right stops descending, padded, for windows of K."""
-    P = lo[:, None] + np.arange(width)
-    v = K[rows[:, None], np.minimum(P, K.shape[1] - 1)]
-    left, right = left_fn(P, v), right_fn(P, v)
-    lo_s = np.full((len(rows), width + 1), _BIG)
-    ro_s = np.full((len(rows), width + 1), -1)
-    r, c = np.nonzero(left)
-    lo_s[r, (np.cumsum(left, 1) - 1)[r, c]] = P[r, c]
-    r, c = np.nonzero(right)
-    ro_s[r, (np.cumsum(right[:, ::-1], 1)[:, ::-1] - 1)[r, c]] = P[r, c]
-    return lo_s, ro_s
+def _seg_gather(K, rows, lo, hi):
+    """Segments [lo, hi) of K's rows end to end: (segment, position, key) per element."""
+    n = hi - lo
+    seg = np.repeat(np.arange(len(rows)), n)
+    P = lo[seg] + np.arange(seg.size) - (np.cumsum(n) - n)[seg]
+    return seg, P, K.reshape(-1)[rows[seg] * K.shape[1] + P]
+
+
+def _seg_stops(K, rows, lo, hi, left_fn, right_fn):
+    """Scan segments [lo, hi) of K's rows, flattened end to end: the elements that stop the
+    left scan (ranked from the left) and the right scan (ranked from the right), each as
+    (segment, rank, position, count per segment)."""
+    seg, P, v = _seg_gather(K, rows, lo, hi)
+    out = []
+    for mask, from_right in ((left_fn(seg, P, v), False), (right_fn(seg, P, v), True)):
+        i = np.flatnonzero(mask)
+        s = seg[i]
+        cnt = np.bincount(s, minlength=len(rows))
+        rank = np.arange(i.size) - (np.cumsum(cnt) - cnt)[s]
+        out.append((s, cnt[s] - 1 - rank if from_right else rank, P[i], cnt))
+    return out
+
+
+def _pairs(left, right):
+    """The i-th left stop of each segment beside its i-th right stop, and their segment."""
+    npair = np.minimum(left[3], right[3])
+    base = np.cumsum(npair) - npair
+    res = []
+    for s, rank, p, _ in (left, right):
+        ok = rank < npair[s]
+        a = np.empty(npair.sum(), np.int64)
+        a[base[s[ok]] + rank[ok]] = p[ok]
+        res.append(a)
+    return res[0], res[1], np.repeat(np.arange(len(npair)), npair)
+
+
+def _stop_at(side, k, default):
+    """Per segment, the position of the stop ranked ``k[segment]`` (``default`` if none)."""
+    s, rank, p, cnt = side
+    out = np.full(len(cnt), default, np.int64)
+    hit = rank == k[s]
+    out[s[hit]] = p[hit]
+    return out
 
 
 def _stl_partition(K, I, rows, lo, hi):
@@ -175,18 +213,14 @@ def _stl_partition(K, I, rows, lo, hi):
     ab, bc, ac = ka < kb, kb < kc, ka < kc
     t = np.where(ab, np.where(bc, b, np.where(ac, c, a)), np.where(ac, a, np.where(bc, c, b)))
     _swap(K, I, rows, lo, t)
-    piv = K[rows, lo][:, None]
-    h = hi[:, None]
-    lo_s, ro_s = _stops(rows, lo, int((hi - lo).max()),
-                        lambda P, v: (P > lo[:, None]) & (P < h) & ~(v < piv),
-                        lambda P, v: (P < h) & ~(piv < v), K)
-    cross = lo_s < ro_s
-    m = cross.sum(1)
-    r, i = np.nonzero(cross)
-    _swap(K, I, rows[r], lo_s[r, i], ro_s[r, i])
-    ix = np.arange(len(rows))
-    return np.where(m > 0, np.minimum(lo_s[ix, m], ro_s[ix, np.maximum(m - 1, 0)]),
-                    lo_s[ix, 0])
+    piv = K[rows, lo]
+    left, right = _seg_stops(K, rows, lo, hi, lambda s, P, v: (P > lo[s]) & ~(v < piv[s]),
+                             lambda s, P, v: ~(piv[s] < v))
+    lp, rp, ps = _pairs(left, right)
+    cross = lp < rp
+    _swap(K, I, rows[ps[cross]], lp[cross], rp[cross])
+    m = np.bincount(ps[cross], minlength=len(rows))
+    return np.minimum(_stop_at(left, m, _BIG), _stop_at(right, m - 1, _BIG))
 
 
 def _stable_window(K, I, lo, hi, width):
@@ -217,6 +251,15 @@ def _std_sort(K, I, h):
         for r, l, e in zip(rows[deep], lo[deep], hi[deep]):
             _py_rows(K, I, r, lambda hp: (_heap_select(hp, l, e, e), _sort_heap(hp, l, e)))
         rows, lo, hi, depth = rows[~deep], lo[~deep], hi[~deep], depth[~deep] - 1
+        seg, _, v = _seg_gather(K, rows, lo, hi)
+        starts = np.cumsum(hi - lo) - (hi - lo)
+        same = np.minimum.reduceat(v, starts) == np.maximum.reduceat(v, starts)
+        for length in np.unique((hi - lo)[same]):  # runs of equal keys: a known shuffle
+            at = same & (hi - lo == length)
+            base = (rows[at] * K.shape[1] + lo[at])[:, None]
+            flat = I.reshape(-1)
+            flat[base + np.arange(length)] = flat[base + _equal_perm(int(length))]
+        rows, lo, hi, depth = rows[~same], lo[~same], hi[~same], depth[~same]
         cut = _stl_partition(K, I, rows, lo, hi)
         rows, depth = np.concatenate([rows, rows]), np.concatenate([depth, depth])
         lo, hi = np.concatenate([cut, lo]), np.concatenate([hi, cut])
@@ -224,6 +267,24 @@ def _std_sort(K, I, h):
         rows, lo, hi, depth = rows[keep], lo[keep], hi[keep], depth[keep]
     if h > 1:
         _stable_window(K, I, np.zeros(nrow, np.int64), np.full(nrow, h), h)
+
+
+@functools.lru_cache(maxsize=None)
+def _equal_perm(n):
+    """Where introsort's partitioning leaves the elements of an all-equal run of length n:
+    the median swap, then every left/right pair swapped up to the middle, then recursion."""
+    perm = np.arange(n)
+    if n <= 16:
+        return perm
+    perm[[0, n // 2]] = perm[[n // 2, 0]]
+    m = (n - 1) // 2
+    i = np.arange(m)
+    perm[1 + i], perm[n - 1 - i] = perm[n - 1 - i], perm[1 + i]
+    cut = builtins_min(1 + m, n - m)
+    perm[:cut] = perm[:cut][_equal_perm(cut)]
+    perm[cut:] = perm[cut:][_equal_perm(n - cut)]
+    perm.setflags(write=False)
+    return perm
 
 
 def _nth_element(K, I, nth):
@@ -266,20 +327,19 @@ def _quickselect(K, I, k):
         for x, y in ((l + 1, e), (l, e), (l + 1, l)):
             sw = K[r, x] > K[r, y]
             _swap(K, I, r[sw], x[sw], y[sw])
-        piv = K[r, l][:, None]
-        lo_s, ro_s = _stops(r, l, int((e - l).max()) + 1,
-                            lambda P, v: (P >= l[:, None] + 2) & (P <= e[:, None]) & ~(piv > v),
-                            lambda P, v: (P <= e[:, None] - 1) & ~(v > piv), K)
-        ok = lo_s <= ro_s  # equal means i == j: a no-op swap, and the scans go on
-        m = ok.sum(1)
-        s, i = np.nonzero(ok & (lo_s < ro_s))
-        _swap(K, I, r[s], lo_s[s, i], ro_s[s, i])
-        ix = np.arange(len(r))
-        mq = np.maximum(m - 1, 0)
-        q = m - 1 - ((m > 0) & (lo_s[ix, mq] == ro_s[ix, mq]))
-        qc = np.maximum(q, 0)
-        i_end = np.where(q >= 0, np.minimum(lo_s[ix, m], ro_s[ix, qc]), lo_s[ix, m])
-        j_end = np.where(q >= 0, np.maximum(ro_s[ix, m], lo_s[ix, qc]), ro_s[ix, m])
+        piv = K[r, l]
+        left, right = _seg_stops(K, r, l, e + 1,
+                                 lambda s, P, v: (P >= l[s] + 2) & ~(piv[s] > v),
+                                 lambda s, P, v: (P <= e[s] - 1) & ~(v > piv[s]))
+        lp, rp, ps = _pairs(left, right)
+        ok = lp <= rp  # equal means i == j: a no-op swap, and the scans go on
+        sw = ok & (lp < rp)
+        _swap(K, I, r[ps[sw]], lp[sw], rp[sw])
+        m = np.bincount(ps[ok], minlength=len(r))
+        # q: the last pair that really swapped; its positions bound the final scans
+        q = m - 1 - ((m > 0) & (_stop_at(left, m - 1, -1) == _stop_at(right, m - 1, -2)))
+        i_end = np.minimum(_stop_at(left, m, _BIG), _stop_at(right, q, _BIG))
+        j_end = np.maximum(_stop_at(right, m, -1), _stop_at(left, q, -1))
         _swap(K, I, r, l, j_end)
         L[r], R[r] = np.where(j_end <= k, i_end, l), np.where(j_end >= k, j_end - 1, e)
 

@@ -2,7 +2,7 @@
 from .. import _errors
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                         is_grad_enabled, is_inference_mode_enabled, detect_anomaly,
-                        set_detect_anomaly, is_anomaly_enabled)
+                        set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled)
 from .graph import Node, AccumulateGrad, run_backward
 from .function import Function, FunctionCtx, once_differentiable, InplaceFunction
 from . import graph, function, grad_mode

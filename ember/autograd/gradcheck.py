@@ -1,5 +1,8 @@
 """gradcheck / gradgradcheck: analytical gradients against central differences."""
+import warnings
+
 from .. import _dtype as D
+from .._backend import np
 
 
 class GradcheckError(RuntimeError):
@@ -20,61 +23,75 @@ def _flat_outputs(out):
     return tuple(o for o in out if isinstance(o, Tensor))
 
 
-def _numerical_jacobian(fn, inputs, i, eps):
-    """Columns d out / d inputs[i][k] by central differences (float64 in place)."""
-    from .grad_mode import no_grad
-    x = inputs[i]
-    flat = x._data.reshape(-1)
+def _as_float64(outs):
+    return [o._data.astype(np.float64).reshape(-1) for o in outs]
+
+
+def _numerical_jacobians(fn, inputs, i, eps):
+    """Per output: an (input numel x output numel) matrix of central differences."""
+    arr = inputs[i]._data
     cols = []
-    with no_grad():
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
-            plus = [o._data.astype("float64").reshape(-1).copy()
-                    for o in _flat_outputs(fn(*inputs))]
-            flat[k] = orig - eps
-            minus = [o._data.astype("float64").reshape(-1).copy()
-                     for o in _flat_outputs(fn(*inputs))]
-            flat[k] = orig
-            cols.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
-    return cols
+    for idx in np.ndindex(arr.shape):
+        orig = arr[idx].copy()
+        arr[idx] = orig + eps
+        plus = _as_float64(_flat_outputs(fn(*inputs)))
+        arr[idx] = orig - eps
+        minus = _as_float64(_flat_outputs(fn(*inputs)))
+        arr[idx] = orig
+        cols.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+    n_out = len(cols[0]) if cols else len(_flat_outputs(fn(*inputs)))
+    return [np.array([c[oi] for c in cols]).reshape(arr.size, -1) for oi in range(n_out)]
+
+
+def _analytical_jacobians(fn, inputs, diff, oi):
+    """Rows of d(output oi)/d(input) for each differentiable input, one backward per element."""
+    from . import grad as autograd_grad
+    from .._creation import zeros_like
+    out = _flat_outputs(fn(*inputs))[oi]
+    jac = {i: np.zeros((inputs[i].numel(), out.numel())) for i in diff}
+    for j in range(out.numel()):
+        out = _flat_outputs(fn(*inputs))[oi]
+        go = zeros_like(out)
+        go._data.reshape(-1)[j] = 1
+        grads = autograd_grad(out, [inputs[i] for i in diff], go, allow_unused=True)
+        for i, g in zip(diff, grads):
+            if g is not None:
+                jac[i][:, j] = g._data.astype(np.float64).reshape(-1)
+    return jac
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
               check_batched_grad=False, check_batched_forward_grad=False,
               check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
-    from . import grad as autograd_grad
-    import numpy as np
+    """True if ``func``'s backward matches finite differences at ``inputs`` (float64)."""
+    from .._tensor import _wrap
     inputs = _tensors(inputs)
     diff = [i for i, t in enumerate(inputs) if getattr(t, "requires_grad", False)]
+    if not diff:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
+                         "but none of the them have requires_grad=True.")
     for i in diff:
         if inputs[i].dtype not in (D.float64, D.complex128):
-            import warnings
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating "
                           "point or complex. This check will likely fail if all the inputs are "
                           "not of double precision floating point or complex. ")
     outputs = _flat_outputs(func(*inputs))
+    numerical = {i: _numerical_jacobians(func, inputs, i, eps) for i in diff}
     for oi, out in enumerate(outputs):
-        if not out.requires_grad:
+        if not (out.dtype.is_floating_point or out.dtype.is_complex):
             continue
-        n_out = out.numel()
+        if out.requires_grad:
+            analytical = _analytical_jacobians(func, inputs, diff, oi)
+        else:  # no graph at all: its analytical derivative is zero
+            analytical = {i: np.zeros((inputs[i].numel(), out.numel())) for i in diff}
         for i in diff:
-            numerical = np.array([col[oi] for col in _numerical_jacobian(func, inputs, i, eps)])
-            analytical = np.zeros((inputs[i].numel(), n_out))
-            for j in range(n_out):
-                from .._creation import zeros_like
-                go = zeros_like(out)
-                go._data.reshape(-1)[j] = 1
-                g = autograd_grad(_flat_outputs(func(*inputs))[oi], inputs[i], go,
-                                  allow_unused=True)[0]
-                if g is not None:
-                    analytical[:, j] = g._data.astype("float64").reshape(-1)
-            if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
+            num, ana = numerical[i][oi], analytical[i]
+            if not np.allclose(ana, num, rtol=rtol, atol=atol):
                 if raise_exception:
                     raise GradcheckError(
                         f"Jacobian mismatch for output {oi} with respect to input {i},\n"
-                        f"numerical:{numerical}\nanalytical:{analytical}\n")
+                        f"numerical:{_wrap(num)}\nanalytical:{_wrap(ana)}\n")
                 return False
     return True
 
@@ -84,6 +101,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_undefined_grad=True, check_grad_dtypes=False,
                   check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True,
                   fast_mode=False, masked=False):
+    """gradcheck of the first derivatives (built with create_graph=True)."""
     from . import grad as autograd_grad
     from .._creation import randn_like_for_check
     inputs = _tensors(inputs)
@@ -91,7 +109,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     if grad_outputs is None:
         grad_outputs = tuple(randn_like_for_check(o) for o in outputs)
     grad_outputs = _tensors(grad_outputs)
-    diff = tuple(t for t in inputs if getattr(t, "requires_grad", False))
     n_in = len(inputs)
 
     def first_grads(*args):

@@ -15,18 +15,20 @@ _sequence = itertools.count()
 
 
 class Node:
-    """A step of the backward graph.  Subclasses set ``_backward``."""
+    """A step of the backward graph.  Subclasses implement ``apply(grads) -> grads``."""
 
     _saves = True            # whether backward needs saved values (then it frees them)
     _once_differentiable = False
+    _n_outputs = 1
+    _pre_hooks = None        # node.register_prehook
+    _hooks = None            # node.register_hook
+    _tensor_pre_hooks = None  # {output_nr: [hook]} from Tensor.register_hook
+    _retain_hooks = None     # {output_nr: hook} from Tensor.retain_grad (run last)
+    _metadata = None
+    _freed = False
 
     def __init__(self):
         self._seq = next(_sequence)
-        self._freed = False
-        self._pre_hooks = None
-        self._hooks = None
-        self._tensor_pre_hooks = None  # {output_nr: [hook]} from Tensor.register_hook
-        self._metadata = None
 
     def name(self):
         return type(self).__name__
@@ -41,23 +43,28 @@ class Node:
         return self._metadata
 
     def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after the node ran; may replace grad_inputs."""
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
-        return _RemovableHandle(self._hooks, fn)
+        return RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before the node runs; may replace grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
-        return _RemovableHandle(self._pre_hooks, fn)
+        return RemovableHandle(self._pre_hooks, fn)
 
     def _register_tensor_hook(self, output_nr, fn):
         if self._tensor_pre_hooks is None:
             self._tensor_pre_hooks = {}
         hooks = self._tensor_pre_hooks.setdefault(output_nr, [])
         hooks.append(fn)
-        return _RemovableHandle(hooks, fn)
+        return RemovableHandle(hooks, fn)
+
+    def _tensor_hooks(self):
+        return self._tensor_pre_hooks
 
     def __call__(self, *grads):
         return self.apply(grads)
@@ -66,7 +73,7 @@ class Node:
         self._freed = True
 
 
-class _RemovableHandle:
+class RemovableHandle:
     _ids = itertools.count()
 
     def __init__(self, hooks, fn):
@@ -84,29 +91,40 @@ class _RemovableHandle:
         self.remove()
 
 
+_RemovableHandle = RemovableHandle
+
+
 class AccumulateGrad(Node):
     """Adds incoming gradients into a leaf's ``.grad``."""
 
     _saves = False
+    next_functions = ()
 
     def __init__(self, variable):
-        super().__init__()
         self.variable = variable
-        self.next_functions = ()
         self._seq = float("inf")  # run as soon as ready, like PyTorch
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def _tensor_hooks(self):
+        # Hooks of a leaf live on the tensor: its AccumulateGrad node comes and goes.
+        hooks = self.variable._leaf_hooks
+        return {0: hooks} if hooks else None
 
     def apply(self, grads):
         grad = grads[0]
         var = self.variable
         if grad is None:
             return ()
-        if var.grad is None:
+        old = var._grad
+        if old is None:
             # A fresh copy: the incoming gradient may be shared with other leaves.
-            var.grad = grad if _grad_state.enabled else grad.detach().clone()
+            var._grad = grad if _grad_state.enabled else grad.detach().clone()
         elif _grad_state.enabled:
-            var.grad = var.grad + grad
+            var._grad = old + grad
         else:
-            var.grad._data += grad._data.astype(var.grad._data.dtype, copy=False)
+            old._data += grad._data.astype(old._data.dtype, copy=False)
         return ()
 
 
@@ -120,62 +138,99 @@ def accumulate_grad_node(t):
     return node
 
 
+def accumulate_grad_node_hook(t, hook):
+    """``Tensor.register_hook`` on a leaf: runs on the gradient before it is accumulated."""
+    hooks = t.__dict__.get("_leaf_hooks")
+    if hooks is None:
+        hooks = t._leaf_hooks = []
+    hooks.append(hook)
+    return RemovableHandle(hooks, hook)
+
+
 def gradient_edge(t):
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
-    if t.requires_grad:
+    if t._requires_grad:
         return (accumulate_grad_node(t), 0)
     return (None, 0)
 
 
 def _collect(roots):
-    """Dependency counts of every node reachable from the roots."""
-    deps = {}
-    seen = set()
+    """Dependency counts of every node reachable from the roots, and who points at whom."""
+    deps, parents = {}, {}
     stack = [n for n in roots if n is not None]
-    for n in stack:
-        seen.add(n)
+    seen = set(stack)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
             deps[nxt] = deps.get(nxt, 0) + 1
+            parents.setdefault(nxt, []).append(node)
             if nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
-    return deps, seen
+    return deps, parents
 
 
-def _needed(seen, targets):
-    """Nodes from which some target node can be reached (only these must run)."""
-    needed = set(targets)
-    changed = True
-    order = sorted(seen, key=lambda n: n._seq)
-    while changed:
-        changed = False
-        for n in order:
-            if n in needed:
-                continue
-            if any(nxt in needed for nxt, _ in n.next_functions):
-                needed.add(n)
-                changed = True
-    return needed
+def _reaching(targets, parents):
+    """Nodes from which some target can be reached (targets included)."""
+    reach = set(targets)
+    stack = list(targets)
+    while stack:
+        for p in parents.get(stack.pop(), ()):
+            if p not in reach:
+                reach.add(p)
+                stack.append(p)
+    return reach
+
+
+def _run_tensor_hooks(node, buf):
+    hooks = node._tensor_hooks()
+    if hooks:
+        for nr, fns in hooks.items():
+            for hook in list(fns):
+                if buf.get(nr) is not None:
+                    new = hook(buf[nr])
+                    if new is not None:
+                        buf[nr] = new
+    if node._retain_hooks:
+        for nr, hook in node._retain_hooks.items():
+            if buf.get(nr) is not None:
+                hook(buf[nr])
+
+
+def _run_post_hooks(node, out, grads):
+    for hook in node._hooks:
+        new = hook(out, grads)
+        if new is None:
+            continue
+        new = tuple(new)
+        if len(new) != len(out):
+            raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has returned an "
+                               f"incorrect number of values (got {len(new)}, but expected "
+                               f"{len(out)})")
+        out = new
+    return out
 
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                  accumulate=True, allow_unused=False):
-    """Walk the graph from ``tensors``; accumulate into leaves or return grads of ``inputs``."""
-    from .._tensor import Tensor
+    """Walk the graph from ``tensors``.
 
+    ``accumulate`` (backward): gradients go into ``.grad`` of the leaves, or only of
+    ``inputs`` when given.  Otherwise (autograd.grad) the gradients of ``inputs`` are
+    returned and nothing is accumulated.
+    """
     roots = []
     for t, g in zip(tensors, grad_tensors):
-        if t.grad_fn is None and not t.requires_grad:
+        if t.grad_fn is None and not t._requires_grad:
             raise RuntimeError(_errors.NO_GRAD_FN)
         roots.append((gradient_edge(t), g))
-    deps, seen = _collect(n for (n, _), _ in roots)
+    deps, parents = _collect(n for (n, _), _ in roots)
 
-    capture = None
+    capture = run = None
+    results = [None] * (len(inputs) if inputs is not None else 0)
     if inputs is not None:
         capture = {}
         for i, t in enumerate(inputs):
@@ -183,11 +238,14 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if node is None:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture.setdefault(node, []).append((nr, i))
-        needed = _needed(seen, capture.keys())
-    results = [None] * (len(inputs) if inputs is not None else 0)
+        # A node runs only if a captured node lies strictly below it (or it is the
+        # AccumulateGrad of an input that backward() accumulates into).
+        reach = _reaching(capture, parents)
+        run = {p for n in reach for p in parents.get(n, ())}
+        if accumulate:
+            run.update(n for n in capture if isinstance(n, AccumulateGrad))
 
-    buffers = {}
-    ready = []
+    buffers, ready = {}, []
     for (node, nr), g in roots:
         buf = buffers.setdefault(node, {})
         buf[nr] = g if nr not in buf else buf[nr] + g
@@ -199,27 +257,19 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     _grad_state.enabled = create_graph
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
+            node = heapq.heappop(ready)[2]
             buf = buffers.pop(node, {})
-            if node._tensor_pre_hooks:
-                for nr, hooks in node._tensor_pre_hooks.items():
-                    for hook in list(hooks):
-                        if nr in buf:
-                            new = hook(buf[nr])
-                            if new is not None:
-                                buf[nr] = new
+            _run_tensor_hooks(node, buf)
             if capture is not None and node in capture:
                 for nr, i in capture[node]:
                     results[i] = buf.get(nr)
-                if not accumulate or isinstance(node, AccumulateGrad):
-                    if not accumulate:
-                        _release_ready(node, deps, ready, buffers)
-                        continue
-            if capture is not None and node not in needed:
+                    if accumulate and not isinstance(node, AccumulateGrad) \
+                            and results[i] is not None:
+                        _accumulate_into(inputs[i], results[i])
+            if run is not None and node not in run:
                 _release_ready(node, deps, ready, buffers)
                 continue
-            n_out = getattr(node, "_n_outputs", 1)
-            grads = tuple(buf.get(i) for i in range(n_out))
+            grads = tuple(buf.get(i) for i in range(node._n_outputs))
             if node._pre_hooks:
                 for hook in node._pre_hooks:
                     new = hook(grads)
@@ -229,11 +279,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 raise RuntimeError(_errors.BACKWARD_TWICE)
             out = node.apply(grads)
             if node._hooks:
-                for hook in node._hooks:
-                    new = hook(out, grads)
-                    if new is not None:
-                        out = tuple(new)
-            if _grad_state.anomaly:
+                out = _run_post_hooks(node, out, grads)
+            if _grad_state.anomaly and _grad_state.anomaly_check_nan:
                 _check_anomaly(node, out)
             if not retain_graph:
                 node._release()
@@ -241,8 +288,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if nxt is None:
                     continue
                 if g is not None:
-                    buf = buffers.setdefault(nxt, {})
-                    buf[nr] = g if nr not in buf or buf[nr] is None else buf[nr] + g
+                    nbuf = buffers.setdefault(nxt, {})
+                    prev = nbuf.get(nr)
+                    nbuf[nr] = g if prev is None else prev + g
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     if nxt in buffers:
@@ -252,30 +300,40 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     finally:
         _grad_state.enabled = prev_mode
 
-    if inputs is not None and not accumulate:
+    if inputs is not None and not accumulate and not allow_unused:
         for i, r in enumerate(results):
-            if r is None and not allow_unused:
+            if r is None:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior.")
     return results
+
+
+def _accumulate_into(t, g):
+    """backward(inputs=[non-leaf]): the gradient lands in that tensor's ``.grad``."""
+    if not _grad_state.enabled:
+        g = g.detach()
+    t._grad = g.clone() if t._grad is None else t._grad + g
 
 
 def _release_ready(node, deps, ready, buffers):
     """A node that gets no gradient still unblocks the nodes after it."""
-    for nxt, _ in node.next_functions:
-        if nxt is None:
-            continue
-        deps[nxt] -= 1
-        if deps[nxt] == 0:
-            if nxt in buffers:
-                heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
-            else:
-                _release_ready(nxt, deps, ready, buffers)
+    stack = [node]
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] -= 1
+            if deps[nxt] == 0:
+                if nxt in buffers:
+                    heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+                else:
+                    stack.append(nxt)
 
 
 def _check_anomaly(node, grads):
-    for g in grads:
-        if g is not None and g.dtype.is_floating_point and bool(g.isnan().any()):
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
-                               f"{list(grads).index(g)}th output.")
+    for i, g in enumerate(grads):
+        if g is not None and (g.dtype.is_floating_point or g.dtype.is_complex) \
+                and bool((g._data != g._data).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               "output.")

@@ -44,17 +44,22 @@ class OpNode(Node):
             return self._op(*self.inputs, **self.kw)
         return _wrap(self._out)
 
+    def _version_error(self, i, found, expected):
+        if i < 0:  # the saved output: PyTorch names the node that made it
+            return _errors.version_mismatch(self._out.shape, self._out_dtype, found, expected,
+                                            self.name(), 0)
+        t = self.inputs[i]  # a saved input: named by its current grad_fn
+        producer = t.grad_fn.name() if t.grad_fn is not None else None
+        return _errors.version_mismatch(t._data.shape, t.dtype.name, found, expected,
+                                        producer, t._output_nr)
+
     def apply(self, grads):
         if self._freed and self._saves:
             raise RuntimeError(_errors.BACKWARD_TWICE)
         if self._versions:
             for i, (vc, v) in self._versions:
                 if vc[0] != v:
-                    t = self.inputs[i] if i >= 0 else None
-                    shape = t._data.shape if t is not None else self._out.shape
-                    dt = t.dtype.name if t is not None else self._out_dtype
-                    raise _errors.modified_inplace(
-                        self.name(), max(i, 0), shape, dt, vc[0], v, is_output=i < 0)
+                    raise self._version_error(i, vc[0], v)
         op = self._op
         if self._n_outputs == 1:
             g = grads[0]

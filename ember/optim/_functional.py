@@ -6,8 +6,10 @@ has no fused multiply-add, so by default ember rounds the product and the sum
 separately -- one extra float32 rounding, which keeps the optimizer step as
 fast as plain NumPy can be.  Set ``FMA = True`` to emulate the fused rounding
 for float32 through float64 (the product of two float32 numbers is exact in
-float64, so only the sum rounds): trajectories then match PyTorch bit for bit,
-at about three times the cost of those kernels.  Float64 always rounds twice.
+float64, so only the sum rounds): SGD, ASGD, Rprop and Adamax then match
+PyTorch bit for bit (the others use sqrt, where PyTorch's MKL result is off by
+an ulp now and then), at about three times the cost of those kernels.  Float64
+always rounds twice.
 
 Every function works in place on NumPy arrays; ``opt._buf`` supplies scratch.
 """
@@ -16,6 +18,13 @@ from .._backend import np
 FMA = False
 
 _f32, _f64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def real(a):
+    """A complex array as real (..., 2) pairs (PyTorch's ``view_as_real``), sharing
+    memory; real arrays pass through.  Adam and friends treat the two parts of a
+    complex parameter as independent coordinates."""
+    return a[..., None].view(a.real.dtype) if a.dtype.kind == "c" else a
 
 
 def fma(opt, out, x, s, c):

@@ -45,9 +45,9 @@ class Adadelta(Optimizer):
                     state["square_avg"] = _zeros(p)
                     state["acc_delta"] = _zeros(p)
                 _bump_step(state["step"])
-                d = p._data
-                g = self._grad(p, group, group["weight_decay"])
-                sq, acc = state["square_avg"]._data, state["acc_delta"]._data
+                d = F.real(p._data)
+                g = F.real(self._grad(p, group, group["weight_decay"]))
+                sq, acc = F.real(state["square_avg"]._data), F.real(state["acc_delta"]._data)
                 sq *= rho
                 F.addcmul_(self, sq, g, g, 1 - rho)
                 std = np.add(sq, eps, out=self._buf(d, 2))

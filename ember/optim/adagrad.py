@@ -51,7 +51,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p, init):
         state = self.state[p]
         state["step"] = _step_tensor()
-        state["sum"] = _full(p, init)
+        state["sum"] = _full(p, complex(init, init) if p.is_complex() else init)
 
     def share_memory(self):
         """Accepted for compatibility: the state lives in this process."""
@@ -68,10 +68,10 @@ class Adagrad(Optimizer):
                     # a group added later starts from the constructor's default
                     self._init_state(p, self.defaults["initial_accumulator_value"])
                 step = _bump_step(state["step"])
-                d = p._data
-                g = self._grad(p, group, group["weight_decay"])
+                d = F.real(p._data)
+                g = F.real(self._grad(p, group, group["weight_decay"]))
                 clr = lr / (1 + (step - 1) * lr_decay)
-                s = state["sum"]._data
+                s = F.real(state["sum"]._data)
                 F.addcmul_(self, s, g, g)
                 std = np.sqrt(s, out=self._buf(d, 2))
                 std += eps

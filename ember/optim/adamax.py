@@ -38,9 +38,9 @@ class Adamax(Optimizer):
                     state["exp_avg"] = _zeros(p)
                     state["exp_inf"] = _zeros(p)
                 step = _bump_step(state["step"])
-                d = p._data
-                g = self._grad(p, group, group["weight_decay"])
-                m, u = state["exp_avg"]._data, state["exp_inf"]._data
+                d = F.real(p._data)
+                g = F.real(self._grad(p, group, group["weight_decay"]))
+                m, u = F.real(state["exp_avg"]._data), F.real(state["exp_inf"]._data)
                 F.lerp_(self, m, g, 1 - beta1)
                 u *= beta2
                 a = np.abs(g, out=self._buf(d, 2))

@@ -44,14 +44,14 @@ class ASGD(Optimizer):
                     state["mu"] = _step_tensor(1.0)
                     state["ax"] = _zeros(p)
                 step = _bump_step(state["step"])
-                d = p._data
-                g = self._grad(p, group, group["weight_decay"])
+                d = F.real(p._data)
+                g = F.real(self._grad(p, group, group["weight_decay"]))
                 eta, mu = state["eta"]._data, state["mu"]._data
                 eta_value = float(eta)
                 d *= 1 - lambd * eta_value
                 F.axpy_(self, d, g, -eta_value)
                 p._bump()
-                ax = state["ax"]._data
+                ax = F.real(state["ax"]._data)
                 if float(mu) != 1:
                     t = np.subtract(d, ax, out=self._buf(d, 2))
                     t *= t.dtype.type(mu)

@@ -163,12 +163,13 @@ class LBFGS(Optimizer):
 
     def _numel(self):
         if self._numel_cache is None:
-            self._numel_cache = sum(p.numel() for p in self._params)
+            self._numel_cache = sum(2 * p.numel() if p.is_complex() else p.numel()
+                                    for p in self._params)
         return self._numel_cache
 
     def _gather_flat_grad(self):
-        views = [np.zeros(p.numel(), p._data.dtype) if p.grad is None
-                 else p.grad._data.reshape(-1) for p in self._params]
+        views = [F.real(np.zeros(p.numel(), p._data.dtype) if p.grad is None
+                        else p.grad._data).reshape(-1) for p in self._params]
         flat = np.concatenate(views)
         if self.param_groups[0].get("maximize", False):
             np.negative(flat, out=flat)
@@ -177,8 +178,9 @@ class LBFGS(Optimizer):
     def _add_grad(self, step_size, update):
         offset = 0
         for p in self._params:
-            n = p.numel()
-            F.axpy_(self, p._data, update[offset:offset + n].reshape(p._data.shape), step_size)
+            d = F.real(p._data)
+            n = d.size
+            F.axpy_(self, d, update[offset:offset + n].reshape(d.shape), step_size)
             p._bump()
             offset += n
 

@@ -52,13 +52,14 @@ class NAdam(Optimizer):
                 d = p._data
                 if wd != 0 and decoupled:
                     d *= 1 - lr * wd
-                g = self._grad(p, group, 0 if decoupled else wd)
+                g = F.real(self._grad(p, group, 0 if decoupled else wd))
+                d = F.real(d)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * mdecay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * mdecay)))
                 mp = state["mu_product"]._data
                 mp *= mu  # a 0-d tensor in PyTorch: the product rounds to its dtype
                 mu_product = float(mp)
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                m, v = F.real(state["exp_avg"]._data), F.real(state["exp_avg_sq"]._data)
                 F.lerp_(self, m, g, 1 - beta1)
                 v *= beta2
                 F.addcmul_(self, v, g, g, 1 - beta2)

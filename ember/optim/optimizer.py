@@ -10,10 +10,12 @@ Subclasses write ``step`` over NumPy arrays: ``p._data`` is updated in place
 (every view of the parameter sees it) and ``p._bump()`` advances the version
 counter, as any in-place op would.  The arithmetic follows PyTorch's
 single-tensor ("for-loop") implementation, which is what PyTorch runs on CPU:
-the same sequence of float32 roundings, except that PyTorch's vector kernels
-fuse some multiply-adds (``add_(x, alpha=a)``, ``lerp_``, ``addcmul_``) into
-one rounding where NumPy rounds twice, so trajectories agree to float32
-rounding rather than bit for bit.
+the same sequence of float32 roundings, with two exceptions.  PyTorch's vector
+kernels fuse some multiply-adds (``add_(x, alpha=a)``, ``lerp_``, ``addcmul_``)
+into one rounding where NumPy rounds twice (``_functional.FMA`` emulates the
+fusion), and PyTorch's CPU ``sqrt`` comes from MKL and is off by an ulp now and
+then.  Trajectories therefore agree to float32 rounding; optimizers without a
+square root (SGD, ASGD, Rprop, Adamax) match bit for bit with ``FMA = True``.
 """
 import functools
 import warnings
@@ -419,15 +421,17 @@ class Optimizer:
 
         Slots 0-1 hold the adjusted gradient, 2-7 are the optimizers' own, 8-9
         belong to the kernels in ``_functional``."""
+        # One flat arena per slot, sized for the largest parameter and viewed
+        # per call: scratch costs a few times the largest parameter, not the model.
         cache = self.__dict__.get("_scratch")
         if cache is None:
             cache = self.__dict__["_scratch"] = {}
         dtype = like.dtype if dtype is None else dtype
-        key = (like.shape, dtype, slot)
-        b = cache.get(key)
-        if b is None:
-            b = cache[key] = np.empty(like.shape, dtype)
-        return b
+        n = like.size
+        arena = cache.get((dtype, slot))
+        if arena is None or arena.size < n:
+            arena = cache[(dtype, slot)] = np.empty(n, dtype)
+        return arena[:n].reshape(like.shape)
 
     def _grad(self, p, group, wd=0):
         """The gradient as the update sees it: negated under ``maximize``, plus

@@ -47,8 +47,9 @@ class RAdam(Optimizer):
                 d = p._data
                 if wd != 0 and decoupled:
                     d *= 1 - lr * wd
-                g = self._grad(p, group, 0 if decoupled else wd)
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                g = F.real(self._grad(p, group, 0 if decoupled else wd))
+                d = F.real(d)
+                m, v = F.real(state["exp_avg"]._data), F.real(state["exp_avg_sq"]._data)
                 F.lerp_(self, m, g, 1 - beta1)
                 v *= beta2
                 F.addcmul_(self, v, g, g, 1 - beta2)

@@ -56,14 +56,14 @@ class RMSprop(Optimizer):
                     if centered:
                         state["grad_avg"] = _zeros(p)
                 _bump_step(state["step"])
-                d = p._data
-                g = self._grad(p, group, group["weight_decay"])
-                sq = state["square_avg"]._data
+                d = F.real(p._data)
+                g = F.real(self._grad(p, group, group["weight_decay"]))
+                sq = F.real(state["square_avg"]._data)
                 sq *= alpha
                 F.addcmul_(self, sq, g, g, 1 - alpha)
                 avg = self._buf(d, 2)
                 if centered:
-                    ga = state["grad_avg"]._data
+                    ga = F.real(state["grad_avg"]._data)
                     F.lerp_(self, ga, g, 1 - alpha)
                     F.addcmul_(self, sq, ga, ga, -1, out=avg)
                     np.sqrt(avg, out=avg)
@@ -71,7 +71,7 @@ class RMSprop(Optimizer):
                     np.sqrt(sq, out=avg)
                 avg += eps
                 if momentum > 0:
-                    buf = state["momentum_buffer"]._data
+                    buf = F.real(state["momentum_buffer"]._data)
                     buf *= momentum
                     F.addcdiv_(self, buf, g, avg)
                     F.axpy_(self, d, buf, -lr)

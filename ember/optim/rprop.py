@@ -1,6 +1,7 @@
 """Rprop: resilient backpropagation, steps from gradient signs alone."""
 from .._backend import np
 from .._tensor import Tensor
+from . import _functional as F
 from .optimizer import Optimizer, _bump_step, _full, _step_tensor, _value, _zeros
 
 __all__ = ["Rprop"]
@@ -40,11 +41,12 @@ class Rprop(Optimizer):
                 if len(state) == 0:
                     state["step"] = _step_tensor()
                     state["prev"] = _zeros(p)
-                    state["step_size"] = _full(p.grad, _value(group["lr"]))
+                    lr = _value(group["lr"])
+                    state["step_size"] = _full(p.grad, complex(lr, lr) if p.is_complex() else lr)
                 _bump_step(state["step"])
-                d = p._data
-                g = self._grad(p, group)
-                prev, ss = state["prev"]._data, state["step_size"]._data
+                d = F.real(p._data)
+                g = F.real(self._grad(p, group))
+                prev, ss = F.real(state["prev"]._data), F.real(state["step_size"]._data)
                 prod = np.multiply(g, prev, out=self._buf(d, 2))
                 flipped = prod < 0
                 factor = np.sign(prod, out=prod)

@@ -1,5 +1,4 @@
 """SGD with optional momentum, dampening, Nesterov momentum and weight decay."""
-from .._backend import np
 from .._tensor import Tensor, _wrap
 from . import _functional as F
 from .optimizer import Optimizer, _value

@@ -37,7 +37,7 @@ class Container(Module):
 
 
 class Sequential(Module):
-    """Modules applied one after another: ``Sequential(*modules)`` or ``Sequential(OrderedDict)``."""
+    """Modules applied in order: ``Sequential(*modules)`` or ``Sequential(OrderedDict)``."""
 
     def __init__(self, *args):
         super().__init__()

@@ -5,14 +5,18 @@ Attribute assignment routes Parameters, buffers and Modules into the
 ``__getattr__`` finds them there; everything else (traversal, state_dict,
 conversion, printing, hooks) walks those three dicts.
 """
-import functools
-import itertools
 from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter, Buffer, is_lazy
-from ._hooks import RemovableHandle, BackwardHook
+from ._hooks import (_HookMixin, _global_buffer_registration_hooks,  # noqa: F401
+                     _global_module_registration_hooks, _global_parameter_registration_hooks,
+                     register_module_forward_pre_hook, register_module_forward_hook,
+                     register_module_full_backward_hook, register_module_full_backward_pre_hook,
+                     register_module_buffer_registration_hook,
+                     register_module_module_registration_hook,
+                     register_module_parameter_registration_hook)
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_hook", "register_module_full_backward_pre_hook",
@@ -20,53 +24,7 @@ __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forwar
            "register_module_module_registration_hook",
            "register_module_parameter_registration_hook"]
 
-_global_forward_pre_hooks = OrderedDict()
-_global_forward_hooks = OrderedDict()
-_global_forward_hooks_always_called = OrderedDict()
-_global_backward_hooks = OrderedDict()
-_global_backward_pre_hooks = OrderedDict()
-_global_buffer_registration_hooks = OrderedDict()
-_global_module_registration_hooks = OrderedDict()
-_global_parameter_registration_hooks = OrderedDict()
-
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-
-
-def _register_global(d, hook, extra=None):
-    handle = RemovableHandle(d, extra_dict=extra)
-    d[handle.id] = hook
-    return handle
-
-
-def register_module_forward_pre_hook(hook):
-    return _register_global(_global_forward_pre_hooks, hook)
-
-
-def register_module_forward_hook(hook, *, always_call=False):
-    handle = _register_global(_global_forward_hooks, hook, _global_forward_hooks_always_called)
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
-
-
-def register_module_full_backward_hook(hook):
-    return _register_global(_global_backward_hooks, hook)
-
-
-def register_module_full_backward_pre_hook(hook):
-    return _register_global(_global_backward_pre_hooks, hook)
-
-
-def register_module_buffer_registration_hook(hook):
-    return _register_global(_global_buffer_registration_hooks, hook)
-
-
-def register_module_module_registration_hook(hook):
-    return _register_global(_global_module_registration_hooks, hook)
-
-
-def register_module_parameter_registration_hook(hook):
-    return _register_global(_global_parameter_registration_hooks, hook)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -115,7 +73,7 @@ _HOOK_DICTS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks",
                "_load_state_dict_post_hooks")
 
 
-class Module:
+class Module(_HookMixin):
     """Base class for all neural network modules."""
 
     dump_patches = False
@@ -276,12 +234,17 @@ class Module:
 
     # --- attribute protocol ---------------------------------------------------
     def __getattr__(self, name):
+        # Only reached when normal lookup fails: parameters, buffers, submodules.
         d = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
-            if store in d:
-                s = d[store]
-                if name in s:
-                    return s[name]
+        p = d.get("_parameters")
+        if p is not None and name in p:
+            return p[name]
+        b = d.get("_buffers")
+        if b is not None and name in b:
+            return b[name]
+        m = d.get("_modules")
+        if m is not None and name in m:
+            return m[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):
@@ -529,161 +492,6 @@ class Module:
             return t.to(device, dt) if device is not None else t.to(dt)
         return self._apply(convert)
 
-    # --- calling ------------------------------------------------------------------------
-    def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks or _global_forward_hooks
-                or _global_forward_pre_hooks or _global_backward_hooks
-                or _global_backward_pre_hooks):
-            return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
-
-    __call__ = _call_impl
-
-    def _call_with_hooks(self, args, kwargs):
-        full_bw, bw_pre = [], []
-        if self._backward_hooks or _global_backward_hooks:
-            if self._is_full_backward_hook is not False:
-                full_bw = list(_global_backward_hooks.values()) + list(
-                    self._backward_hooks.values())
-        if self._backward_pre_hooks or _global_backward_pre_hooks:
-            bw_pre = list(_global_backward_pre_hooks.values()) + list(
-                self._backward_pre_hooks.values())
-        for hook_id, hook in itertools.chain(_global_forward_pre_hooks.items(),
-                                             self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                res = hook(self, args, kwargs)
-                if res is not None:
-                    if isinstance(res, tuple) and len(res) == 2:
-                        args, kwargs = res
-                    else:
-                        raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {res}.")
-            else:
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        bw_hook = None
-        if full_bw or bw_pre:
-            bw_hook = BackwardHook(self, full_bw, bw_pre)
-            args = bw_hook.setup_input_hook(args)
-        called = set()
-        result = None
-        try:
-            result = self.forward(*args, **kwargs)
-            for hook_id, hook in itertools.chain(_global_forward_hooks.items(),
-                                                 self._forward_hooks.items()):
-                called.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    res = hook(self, args, kwargs, result)
-                else:
-                    res = hook(self, args, result)
-                if res is not None:
-                    result = res
-        except Exception:
-            for hook_id, hook in itertools.chain(_global_forward_hooks.items(),
-                                                 self._forward_hooks.items()):
-                always = (hook_id in self._forward_hooks_always_called
-                          or hook_id in _global_forward_hooks_always_called)
-                if always and hook_id not in called:
-                    try:
-                        hook(self, args, result)
-                    except Exception:  # noqa: BLE001 - the original error wins, as in torch
-                        pass
-            raise
-        if bw_hook is not None:
-            result = bw_hook.setup_output_hook(result)
-        if self._backward_hooks and self._is_full_backward_hook is False:
-            var = result
-            while not isinstance(var, Tensor):
-                var = next(v for v in var.values() if isinstance(v, Tensor)) \
-                    if isinstance(var, dict) else var[0]
-            if var.grad_fn is not None:
-                for hook in self._backward_hooks.values():
-                    var.grad_fn.register_hook(
-                        functools.partial(_old_backward_hook, hook, self))
-        return result
-
-    # --- hooks ----------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
-                              always_call=False):
-        handle = RemovableHandle(self._forward_hooks,
-                                 extra_dict=[self._forward_hooks_with_kwargs,
-                                             self._forward_hooks_always_called])
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_full_backward_pre_hook(self, hook, prepend=False):
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_full_backward_hook(self, hook, prepend=False):
-        if self._is_full_backward_hook is False:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = True
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_backward_hook(self, hook):
-        if self._is_full_backward_hook is True:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = False
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
-
-    def _register_state_dict_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
-
-    register_state_dict_post_hook = _register_state_dict_hook
-
-    def register_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
-
-    def register_load_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self)
-        return handle
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = (
-            functools.partial(hook, self) if with_module else hook)
-        return handle
-
-    def register_load_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
-
     # --- state dict ----------------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, param in self._parameters.items():
@@ -873,8 +681,3 @@ def _remove_from(name, *stores):
                 del d[name]
             else:
                 d.discard(name)
-
-
-def _old_backward_hook(hook, module, grad_input, grad_output):
-    res = hook(module, grad_input, grad_output)
-    return res

@@ -1,5 +1,6 @@
 """Datasets: the map-style and iterable interfaces and the usual combinators."""
 import bisect
+import collections.abc
 import itertools
 import math
 import warnings
@@ -18,12 +19,10 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
-    """A stream of samples: ``__iter__``.  With worker processes every worker holds
-    its own copy; use ``get_worker_info()`` to give each copy its share."""
-
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+class IterableDataset(Dataset, collections.abc.Iterable):
+    """A stream of samples: subclasses define ``__iter__`` (abstract, as in PyTorch).
+    With worker processes every worker holds its own copy; use ``get_worker_info()``
+    to give each copy its share."""
 
     def __add__(self, other):
         return ChainDataset([self, other])

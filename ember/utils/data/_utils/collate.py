@@ -110,8 +110,12 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
     grad = is_grad_enabled()
     # One np.stack when autograd has nothing to record and no promotion is needed;
     # otherwise ember.stack, which also raises PyTorch's ragged-batch error.
-    for t in batch:
-        if not isinstance(t, Tensor) or t.dtype != dt or t._data.shape != shape or \
+    for i, t in enumerate(batch):
+        if not isinstance(t, Tensor):  # ember.stack would not word this as PyTorch does
+            mod = type(t).__module__
+            name = type(t).__qualname__ if mod == "builtins" else f"{mod}.{type(t).__qualname__}"
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {name}")
+        if t.dtype != dt or t._data.shape != shape or \
                 (grad and t._requires_grad):
             return stack(batch, 0)
     return _wrap(np.stack([t._data for t in batch]))
