@@ -286,6 +286,9 @@ asarray = as_tensor
 
 
 def _check_numpy(ndarray):
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte "
+                         "order. Conversion between byte orders is currently not supported.")
     D.from_numpy_dtype(ndarray.dtype)
     if any(s < 0 for s in ndarray.strides):
         raise ValueError(
@@ -346,6 +349,9 @@ def _size(size, fn="zeros", size_kw=None):
     out = []
     for i, s in enumerate(size):
         d = _as_dim(s) if not isinstance(s, bool) else int(s)
+        if d is None and fn == "full":
+            raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, but "
+                            f"found element of type {type(s).__name__} at pos {i}")
         if d is None:
             raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos "
                             f"{i + 1} with error \"type must be tuple of ints,but got "

@@ -481,8 +481,8 @@ class Tensor:
     def type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype is None:
             return "torch." + _errors._TYPE_NAMES[self.dtype.name]
-        if isinstance(dtype, type) and issubclass(dtype, Tensor):
-            dtype = "torch." + dtype.__name__
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), D.dtype):
+            dtype = dtype.dtype  # FloatTensor & co
         if isinstance(dtype, str):
             name = dtype
             if name.startswith("torch.cuda."):

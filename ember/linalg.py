@@ -18,7 +18,8 @@ from ._ops.decompositions import (  # noqa: F401  (the public names of torch.lin
     LinAlgError, _LinAlgError, inv, inv_ex, solve, solve_ex, det, slogdet, cholesky,
     cholesky_ex, qr, svd, svdvals, eigh, eigvalsh, eig, eigvals)
 from ._ops.decompositions import (_NAME, _r, _check_dtype, _check_matrix, _check_square,
-                                  _fortran, _mT, _eye)
+                                  _fortran, _mT, _eye, _batch_prefix)
+from .autograd.grad_mode import state as _grad_state
 
 # --- pinv, matrix_rank, lstsq ------------------------------------------------------------
 
@@ -124,12 +125,12 @@ _lstsq = Op("LinalgLstsqBackward0", _lstsq_fwd, n_outputs=4, nondiff_outputs=(2,
 def _(ctx, gX, gres, grank, gsv):
     A, B = ctx.inputs
     vector = ctx.kw["vector"]
-    X = _lstsq(A.detach(), B.detach(), **ctx.kw)[0]
+    X = _lstsq(A, B, **ctx.kw)[0]
     Bm, Xm = (B.unsqueeze(-1), X.unsqueeze(-1)) if vector else (B, X)
     gA = gB = 0
     if gX is not None:
         gXm = gX.unsqueeze(-1) if vector else gX
-        P = pinv(A.detach())
+        P = pinv(A)
         gB = _mT(P) @ gXm
         gP = gXm @ _mT(Bm)
         gA = _pinv_adjoint(A, P, gP)
@@ -476,6 +477,185 @@ def _(ctx, g):
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     _check_matrix(A, "linalg.solve_triangular")
     return _P._out(_solve_tri(A, B, upper=upper, left=left, unit=unitriangular), out)
+
+
+# --- LU ------------------------------------------------------------------------------------
+
+def _lu_np(a):
+    import warnings
+    from scipy.linalg import lu_factor as _scipy_lu_factor
+    with warnings.catch_warnings():  # singular inputs still factor; callers decide
+        warnings.simplefilter("ignore")
+        return _scipy_lu_factor(a, check_finite=False)
+
+
+def _lu_factor_fwd(ctx, a):
+    lu, piv = _lu_np(a)
+    piv = (piv + 1).astype(np.int32)  # LAPACK's 1-based pivots
+    if ctx is not None:
+        ctx.lu, ctx.piv = lu, piv
+    return _fortran(lu), piv
+
+
+_lu_factor = Op("LinalgLuFactorExBackward0", _lu_factor_fwd, n_outputs=2, nondiff_outputs=(1,),
+                saves=())
+
+
+def _lu_backward(A, L, U, gL, gU, P):
+    """Square A = P L U: gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T."""
+    m, n = A._data.shape[-2:]
+    if m != n:
+        raise NotImplementedError("ember: the derivative of the LU decomposition is implemented "
+                                  "for square matrices only")
+    phi = 0
+    if gL is not None:
+        phi = _X.tril(_mT(L) @ gL, -1)
+    if gU is not None:
+        phi = phi + _X.triu(gU @ _mT(U))
+    return P @ _mT(solve(U, _mT(solve(_mT(L), phi))))
+
+
+def _unpack(LU, pivots):
+    """P, L, U (ember tensors, P as a constant) from a packed LU and 1-based pivots."""
+    lu, piv = LU._data, pivots._data - 1
+    n = lu.shape[-2]
+    perm = np.broadcast_to(np.arange(n), piv.shape[:-1] + (n,)).copy()
+    rows = np.arange(perm.reshape(-1, n).shape[0])
+    flat, fpiv = perm.reshape(-1, n), piv.reshape(-1, piv.shape[-1])
+    for i in range(fpiv.shape[-1]):  # LAPACK's row swaps, in order (a loop over the size)
+        j = fpiv[:, i]
+        flat[rows, i], flat[rows, j] = flat[rows, j], flat[rows, i].copy()
+    P = np.zeros(perm.shape + (n,), lu.dtype)
+    np.put_along_axis(P, perm[..., :, None], 1, axis=-1)  # row r of P^T picks row perm[r]
+    k = min(lu.shape[-2:])
+    L = _X.tril(LU[..., :, :k], -1) + _eye_rect(n, k, LU)
+    U = _X.triu(LU[..., :k, :])
+    return _wrap(_contig(np.swapaxes(P, -1, -2))), L, U
+
+
+def _eye_rect(m, k, like):
+    from ._creation import eye
+    return eye(m, k, dtype=like.dtype)
+
+
+@_lu_factor.backward
+def _(ctx, gLU, gpiv):
+    (A,) = ctx.inputs
+    LU, piv = _lu_factor(A) if _grad_state.enabled else (_wrap(ctx.lu), _wrap(ctx.piv))
+    P, L, U = _unpack(LU, piv)
+    return _lu_backward(A, L, U, _X.tril(gLU, -1), _X.triu(gLU), P)
+
+
+def _check_lu(A, fname):
+    if A.dim() < 2:
+        raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got "
+                           f"size: {list(A.shape)} instead")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex) or A.dtype in (D.float16,
+                                                                           D.bfloat16):
+        raise NotImplementedError(f'"lu_cpu" not implemented for \'{_NAME[A.dtype.name]}\'')
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    _check_lu(A, "linalg.lu_factor")
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    LU, piv = _lu_factor(A)
+    if A._data.shape[-2] == A._data.shape[-1]:
+        d = np.diagonal(LU._data, 0, -2, -1).reshape(-1, A._data.shape[-1])
+        bad = np.argwhere(d == 0)
+        if bad.size:
+            b, i = bad[0]
+            raise RuntimeError(f"torch.linalg.lu_factor: {_batch_prefix(A._data.shape, b)}"
+                               f"U[{i + 1},{i + 1}] is zero and using it on lu_solve would result "
+                               "in a division by zero. If you still want to perform the "
+                               "factorization, consider calling linalg.lu(A, pivot) or "
+                               "linalg.lu_factor_ex(A, pivot)")
+    return _r["linalg_lu_factor"](LU, piv)
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    _check_lu(A, "linalg.lu_factor_ex")
+    LU, piv = _lu_factor(A)
+    return _r["linalg_lu_factor_ex"](LU, piv, _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+
+
+def _lu_fwd(ctx, a):
+    from scipy.linalg import lu as _scipy_lu
+    p, l, u = _scipy_lu(a, check_finite=False)
+    return _contig(p.astype(a.dtype, copy=False)), _contig(l), _contig(u)
+
+
+_lu = Op("LinalgLuBackward0", _lu_fwd, n_outputs=3, nondiff_outputs=(0,), saves=())
+
+
+@_lu.backward
+def _(ctx, gP, gL, gU):
+    (A,) = ctx.inputs
+    P, L, U = _lu(A)
+    return _lu_backward(A, L, U, gL, gU, P.detach())
+
+
+def lu(A, *, pivot=True, out=None):
+    _check_lu(A, "linalg.lu")
+    if not pivot:
+        raise RuntimeError("linalg.lu: LU without pivoting is not implemented on the CPU")
+    return _r["linalg_lu"](*_lu(A))
+
+
+def _lu_solve_fwd(ctx, lu, piv, b, left, adjoint):
+    from scipy.linalg import lu_solve as _scipy_lu_solve
+    trans = 1 if adjoint else 0
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        x = _scipy_lu_solve((lu, piv - 1), np.swapaxes(b, -1, -2), trans=1 - trans,
+                            check_finite=False)
+        return _contig(np.swapaxes(x, -1, -2))
+    return _fortran(_scipy_lu_solve((lu, piv - 1), b, trans=trans, check_finite=False))
+
+
+_lu_solve = Op("LinalgLuSolveBackward0", _lu_solve_fwd, saves=(0, 1))
+
+
+@_lu_solve.backward
+def _(ctx, g):
+    LU, piv, B = ctx.inputs
+    if ctx.needs_input_grad[0]:
+        raise NotImplementedError("ember: the derivative of linalg.lu_solve with respect to LU "
+                                  "is not implemented")
+    kw = dict(ctx.kw)
+    kw["adjoint"] = not kw["adjoint"]
+    return None, None, _lu_solve(LU, piv, g, **kw)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    return _P._out(_lu_solve(LU, pivots, B, left=left, adjoint=adjoint), out)
+
+
+# --- tensorinv, tensorsolve ------------------------------------------------------------
+
+def tensorinv(A, ind=2, *, out=None):
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    shape = tuple(A.shape)
+    rows, cols = _P._prod(shape[:ind]), _P._prod(shape[ind:])
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    r = _reshape(inv(_reshape(A, rows, cols)), shape[ind:] + shape[:ind])
+    return _P._out(r, out)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    if dims is not None:
+        nd = A.dim()
+        dims = [_errors.wrap_dim(d, nd) for d in dims]
+        A = A.permute([i for i in range(nd) if i not in dims] + dims)
+    res_shape = tuple(A.shape)[B.dim():]
+    n = _P._prod(res_shape)
+    if n != B.numel():
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
+                           f"== prod(self.shape[:other.ndim]), but got {n} != {B.numel()}")
+    x = solve(_reshape(A, B.numel(), n), _reshape(B, -1))
+    return _P._out(_reshape(x, res_shape), out)
 
 
 # --- torch-level aliases (exported as ember.<name> by ember._ops.shape_extra) -------------

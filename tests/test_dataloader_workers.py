@@ -429,3 +429,16 @@ def test_garbage_collected_half_consumed_iterator():
     pids = worker_pids(it)
     list(it)
     assert_no_workers(pids)
+
+
+def test_unpicklable_arguments_under_spawn():
+    def run(m, D):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            try:
+                iter(D.DataLoader(H.Squares(m.__name__, 4), num_workers=1,
+                                  collate_fn=lambda b: b, multiprocessing_context="spawn"))
+            except Exception as e:  # noqa: BLE001 - compared below
+                return type(e).__name__, [str(x.message)[:40] for x in w]
+    assert both(run)[1][0] in ("PicklingError", "AttributeError")
+    assert multiprocessing.active_children() == []

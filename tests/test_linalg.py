@@ -479,3 +479,51 @@ def test_small_functions():
     gc(lambda a, b: ember.linalg.solve_triangular(a, b, upper=True), WELL(3, 3), R(3, 2))
     gc(lambda a, b: ember.linalg.solve_triangular(a, b, upper=False, left=False), WELL(3, 3),
        R(2, 3))
+
+
+# --- LU, tensorinv, tensorsolve ------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (3, 4), (4, 3)])
+def test_lu(shape):
+    a = R(*shape)
+    square = shape[-1] == shape[-2]
+    check(lambda m, a: m.linalg.lu_factor(a), a=a, grad=square)
+    check(lambda m, a: m.linalg.lu_factor_ex(a), a=a)
+    check(lambda m, a: m.linalg.lu(a), a=a, grad=square)
+    check(lambda m, a: m.linalg.lu(a), a=a, dtype="float32", **F32)
+    if square:
+        gc(lambda a: ember.linalg.lu_factor(a).LU, a)
+        gc(lambda a: ember.linalg.lu(a).L * 2 + ember.linalg.lu(a).U, a)
+
+
+@pytest.mark.parametrize("left,adjoint", [(True, False), (False, False), (True, True),
+                                          (False, True)])
+def test_lu_solve(left, adjoint):
+    a, b = WELL(2, 3, 3), R(2, 3, 3)
+
+    def fn(m, a, b):
+        LU, piv = m.linalg.lu_factor(a.detach())
+        return m.linalg.lu_solve(LU, piv, b, left=left, adjoint=adjoint)
+    check(fn, a=a, b=b, grad=True)
+    gc(lambda b: ember.linalg.lu_solve(*ember.linalg.lu_factor(ember.tensor(a)), b, left=left,
+                                       adjoint=adjoint), b)
+
+
+def test_lu_errors():
+    check(lambda m, a: m.linalg.lu_factor(a), a=np.array([[1.0, 2.0], [2.0, 4.0]]), match=True)
+    check(lambda m, a: m.linalg.lu_factor(a), a=R(3), match=True)
+    check(lambda m, a: m.linalg.lu_factor(a.long()), a=R(3, 3), match=True)
+    check(lambda m, a: m.linalg.lu_factor(a, pivot=False), a=R(3, 3), match=True)
+    check(lambda m, a: m.linalg.lu(a), a=np.array([[1.0, 2.0], [2.0, 4.0]]))
+
+
+def test_tensorinv_tensorsolve():
+    check(lambda m, a: m.linalg.tensorinv(a, ind=1), a=WELL(4, 4).reshape(4, 2, 2), grad=True)
+    check(lambda m, a: m.linalg.tensorinv(a), a=WELL(6, 6).reshape(2, 3, 6), grad=True)
+    check(lambda m, a: m.linalg.tensorinv(a, ind=1), a=R(4, 2, 3), match=True)
+    check(lambda m, a: m.linalg.tensorinv(a, ind=0), a=R(4, 2, 2), match=True)
+    a = WELL(6, 6).reshape(2, 3, 6)
+    check(lambda m, a, b: m.linalg.tensorsolve(a, b), a=a, b=R(2, 3), grad=True)
+    check(lambda m, a, b: m.linalg.tensorsolve(a, b, dims=(0,)), a=a.transpose(2, 0, 1),
+          b=R(2, 3), grad=True)
+    check(lambda m, a, b: m.linalg.tensorsolve(a, b), a=a, b=R(2, 2), match=True)

@@ -246,3 +246,50 @@ __all__ = ["result_dtype", "cast_arg", "operand", "opmath", "scalar_opmath", "fi
            "cast_array", "wrap_int", "fix_layout", "torch_layout", "empty_in_layout",
            "as_tensor_arg", "float_dtype_for", "install", "canonical_dims", "not_implemented",
            "TYPE_NAMES", "HALF", "Tensor", "_wrap", "np", "D"]
+
+
+_C_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "uint8": "uint8_t"}
+
+
+def checked_scalar(value, dt):
+    """A Python number as a scalar of ``dt`` for fills and item assignment.
+
+    PyTorch checks these conversions (unlike arithmetic, which wraps): an integer
+    type refuses NaN, infinities and out-of-range values, except that negative
+    integers wrap into unsigned types.
+    """
+    if isinstance(value, Tensor):
+        value = value.item()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    npdt = dt.np
+    if npdt.kind == "b":
+        return np.bool_(bool(value))
+    if npdt.kind in "iu":
+        if isinstance(value, complex):
+            value = value.real
+        if isinstance(value, int):
+            if not -2 ** 63 <= value < 2 ** 64:
+                raise OverflowError("int too big to convert")
+            v = value
+        elif value != value or value in (float("inf"), float("-inf")):
+            v = None
+        else:
+            v = int(value)
+        info = np.iinfo(npdt)
+        if npdt.kind == "u" and isinstance(value, int) and v is not None and v < 0:
+            ok = -v <= info.max
+        else:
+            ok = v is not None and info.min <= v <= info.max and not (
+                npdt.kind == "u" and not isinstance(value, int) and value < 0)
+        if not ok:
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without "
+                               f"overflow")
+        return wrap_int(v, npdt)
+    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 64:
+        raise OverflowError("int too big to convert")
+    return npdt.type(value)
+
+
+__all__ += ["checked_scalar"]

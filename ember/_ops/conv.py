@@ -336,6 +336,14 @@ def _conv_nd(nd, input, weight, bias, stride, padding, dilation, groups):
                 warnings.warn("Using padding='same' with even kernel lengths and odd dilation "
                               "may require a zero-padded copy of the input be created")
             pads = tuple((t // 2, t - t // 2) for t in total)
+            if any(lo != hi for lo, hi in pads):
+                # PyTorch zero-pads the odd extra on the right first, then pads evenly
+                from .resample import constant_pad_nd
+                extra = []
+                for lo, hi in reversed(pads):
+                    extra += [0, hi - lo]
+                input = constant_pad_nd(input, extra)
+                pads = tuple((lo, lo) for lo, _ in pads)
     else:
         padding = _ntuple(padding, nd, "padding")
         _check_conv(name, nd, input, weight, bias, stride, padding, dilation, groups)
@@ -457,6 +465,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 # --- F.unfold (im2col) and F.fold (col2im), NCHW as PyTorch returns them ---------------
 
 def _unfold_fwd(ctx, x, k, d, p, s):
+    if x.ndim == 3:
+        return _unfold_fwd(ctx, x[None], k, d, p, s)[0]
     N, C, H, W = x.shape
     oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
     ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
@@ -471,6 +481,8 @@ def _unfold_fwd(ctx, x, k, d, p, s):
 
 
 def _fold_fwd(ctx, cols, out_size, k, d, p, s):
+    if cols.ndim == 2:
+        return _fold_fwd(ctx, cols[None], out_size, k, d, p, s)[0]
     N, CK, L = cols.shape
     C = CK // (k[0] * k[1])
     H, W = out_size
@@ -492,7 +504,7 @@ _fold = Op("Col2ImBackward0", _fold_fwd, saves=())
 @_unfold.backward
 def _(ctx, g):
     kw = ctx.kw
-    return _fold(g, out_size=ctx.inputs[0].shape[2:], k=kw["k"], d=kw["d"], p=kw["p"],
+    return _fold(g, out_size=ctx.inputs[0].shape[-2:], k=kw["k"], d=kw["d"], p=kw["p"],
                  s=kw["s"])
 
 
@@ -512,9 +524,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if input.dim() not in (3, 4):
         raise NotImplementedError(
             f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
-    unbatched = input.dim() == 3
-    x = input.unsqueeze(0) if unbatched else input
-    H, W = x.shape[2:]
+    H, W = input.shape[-2:]
     oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
     ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
     if oh < 1 or ow < 1:
@@ -523,8 +533,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
             f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the "
             f"array of sliding blocks as ({oh}, {ow}), but its components must be at least "
             "one.")
-    r = _unfold(x, k=k, d=d, p=p, s=s)
-    return r.squeeze(0) if unbatched else r
+    return _unfold(input, k=k, d=d, p=p, s=s)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -534,25 +543,23 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise NotImplementedError(
             f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
             f"(got {input.dim()}D)")
-    unbatched = input.dim() == 2
-    x = input.unsqueeze(0) if unbatched else input
     kk = k[0] * k[1]
-    if x.shape[1] % kk:
+    ck, nblocks = input.shape[-2:]
+    if ck % kk:
         raise RuntimeError(
             f"Expected size of input's dimension 1 to be divisible by the product of "
-            f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size=({k[0]}, "
+            f"kernel_size, but got input.size(1)={ck} and kernel_size=({k[0]}, "
             f"{k[1]})")
     H, W = out_size
     oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
     ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
-    if oh * ow != x.shape[2]:
+    if oh * ow != nblocks:
         raise RuntimeError(
             f"Given output_size=({H}, {W}), kernel_size=({k[0]}, {k[1]}), dilation=({d[0]}, "
             f"{d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of "
             f"input's dimension 2 to match the calculated number of sliding blocks {oh} * "
-            f"{ow} = {oh * ow}, but got input.size(2)={x.shape[2]}.")
-    r = _fold(x, out_size=out_size, k=k, d=d, p=p, s=s)
-    return r.squeeze(0) if unbatched else r
+            f"{ow} = {oh * ow}, but got input.size(2)={nblocks}.")
+    return _fold(input, out_size=out_size, k=k, d=d, p=p, s=s)
 
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",

@@ -9,6 +9,7 @@ Gradients are for real inputs; complex inputs run forward only.
 from .. import _dtype as D
 from .. import _errors
 from .._backend import np
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
 from . import linalg as _P
 from . import shape as _S
@@ -52,7 +53,9 @@ _r = {n: _structseq(n, f) for n, f in [
     ("linalg_svd", ("U", "S", "Vh")), ("svd", ("U", "S", "V")),
     ("linalg_eigh", ("eigenvalues", "eigenvectors")),
     ("linalg_eig", ("eigenvalues", "eigenvectors")),
-    ("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))]}
+    ("linalg_lstsq", ("solution", "residuals", "rank", "singular_values")),
+    ("linalg_lu_factor", ("LU", "pivots")), ("linalg_lu_factor_ex", ("LU", "pivots", "info")),
+    ("linalg_lu", ("P", "L", "U"))]}
 
 
 # --- checks and layouts -------------------------------------------------------------------
@@ -84,6 +87,12 @@ def _fortran(a):
     if a.ndim < 2:
         return _contig(a)
     return np.swapaxes(_contig(np.swapaxes(a, -1, -2)), -1, -2)
+
+
+def _factors(ctx, cached, recompute):
+    """The forward's factors for a backward: cached arrays, or (under create_graph)
+    recomputed with a graph so the gradient can be differentiated again."""
+    return recompute() if _grad_state.enabled else cached
 
 
 def _mT(t):
@@ -360,7 +369,7 @@ def _(ctx, gQ, gR):
     if mode == "complete" and m > n:
         raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
                            "nrows > ncols.")
-    Q, R = ctx.qr
+    Q, R = _factors(ctx, ctx.qr, lambda: _qr(A, mode=mode))
     gQ = gQ if gQ is not None else Q * 0
     gR = gR if gR is not None else R * 0
     if m >= n:
@@ -432,7 +441,8 @@ def _svd_backward(U, S, Vh, gU, gS, gVh):
 
 @_svd.backward
 def _(ctx, gU, gS, gVh):
-    return _svd_backward(*ctx.usv, gU, gS, gVh)
+    U, S, Vh = _factors(ctx, ctx.usv, lambda: _svd(ctx.inputs[0], full=False))
+    return _svd_backward(U, S, Vh, gU, gS, gVh)
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
@@ -457,7 +467,8 @@ _svdvals = Op("LinalgSvdBackward0", _svdvals_fwd)
 
 @_svdvals.backward
 def _(ctx, g):
-    U, Vh = ctx.uv
+    U, _, Vh = _factors(ctx, (ctx.uv[0], None, ctx.uv[1]),
+                        lambda: _svd(ctx.inputs[0], full=False))
     return (U * g.unsqueeze(-2)) @ Vh
 
 
@@ -492,7 +503,8 @@ def _eigh_backward(w, V, gw, gV):
 
 @_eigh.backward
 def _(ctx, gw, gV):
-    return _eigh_backward(*ctx.wv, gw, gV)
+    w, V = _factors(ctx, ctx.wv, lambda: _eigh(ctx.inputs[0], uplo=ctx.kw["uplo"]))
+    return _eigh_backward(w, V, gw, gV)
 
 
 def _check_uplo(UPLO):
@@ -519,7 +531,10 @@ def _eigvalsh_fwd(ctx, a, uplo):
 
 
 _eigvalsh = Op("LinalgEighBackward0", _eigvalsh_fwd)
-_eigvalsh.backward(lambda ctx, g: ctx.V @ _X.diag_embed(g) @ _mT(ctx.V))
+@_eigvalsh.backward
+def _(ctx, g):
+    V = _factors(ctx, ctx.V, lambda: _eigh(ctx.inputs[0], uplo=ctx.kw["uplo"])[1])
+    return V @ _X.diag_embed(g) @ _mT(V)
 
 
 def eigvalsh(A, UPLO="L", *, out=None):

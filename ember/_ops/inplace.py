@@ -175,9 +175,6 @@ class CopySlices(Node):
         return (_wrap(result),) + tuple(res[1:])
 
 
-type.__setattr__(CopySlices, "__name__", "CopySlices")
-
-
 # --- copy_, fill_, zero_ ---------------------------------------------------------------
 
 def _copy_fwd(ctx, a, src):
@@ -201,8 +198,6 @@ def copy_(self, src, non_blocking=False):
         if not ok:
             raise _errors.expand_mismatch(sshape, shape)
     if not _grad_state.enabled or not (self._requires_grad or src._requires_grad):
-        if _grad_state.enabled and self._base is not None:
-            _check_graph(self)
         _check_writable(self)
         from ._util import cast_array
         data = src._data
@@ -231,8 +226,6 @@ def fill_(self, value):
             return apply_inplace(self, lambda s, v: _fill_t(s, v), value, needs_self=False)
         value = value.item()
     if not (_grad_state.enabled and self._requires_grad):
-        if _grad_state.enabled and self._base is not None:
-            _check_graph(self)
         _check_writable(self)
         self._data[...] = value
         self._bump()
@@ -252,7 +245,7 @@ def zero_(self):
 # --- in-place view ops: the tensor itself takes new metadata ------------------------------
 
 def _meta_op(name, backward):
-    op = Op(name, lambda ctx, a, new: new, saves=())
+    op = Op(name, lambda ctx, a, new, **kw: new, saves=())
     op.backward(lambda ctx, g: backward(ctx, g))
     return op
 
@@ -271,6 +264,7 @@ def _set_meta(self, new, op, **kw):
         r = op(self, new=new._data, **kw)
         self.grad_fn, self._output_nr = r.grad_fn, 0
     self._data = new._data
+    self._bump()
     return self
 
 

@@ -1,8 +1,9 @@
-"""Matrix products: matmul (all of its broadcasting cases), mm, bmm, mv, dot, addmm, einsum...
+"""Matrix products: matmul (all of its broadcasting cases), mm, bmm, mv, dot, addmm, kron...
 
 ``matmul`` follows PyTorch's dispatch exactly (dot / mv / mm / folded mm / broadcast bmm), so
 results carry the same ``grad_fn`` (``MmBackward0``, ``UnsafeViewBackward0`` ...) and the same
 errors.  Half-precision products accumulate in float32, like PyTorch's CPU kernels.
+einsum and tensordot live in ``einsum.py``; the factorizations in ``decompositions.py``.
 """
 import warnings
 
@@ -561,7 +562,7 @@ def _chain_order(shapes):
     return split
 
 
-def _multi_dot(mats, name="multi_dot"):
+def _multi_dot(mats):
     n = len(mats)
     if n == 2:
         return mm(mats[0], mats[1])
@@ -697,6 +698,10 @@ def linalg_cross(input, other, *, dim=-1, out=None):
 
 def cross(input, other, dim=None, *, out=None):
     if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
         shape = np.broadcast_shapes(input._data.shape, other._data.shape) \
             if input.dim() == other.dim() else input._data.shape
         dims = [i for i, s in enumerate(shape) if s == 3]

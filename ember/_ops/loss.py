@@ -135,15 +135,16 @@ def _soft_margin_np(x, t):
     return np.logaddexp(0, -t * x)
 
 
-_soft_margin = Op("SoftMarginLossBackward0", lambda c, x, t, reduction: _reduce_np(
-    _soft_margin_np(x, t).astype(x.dtype, copy=False), reduction))
+_soft_margin = Op("SoftMarginLossBackward0", lambda c, x, target, reduction: _reduce_np(
+    _soft_margin_np(x, target._data).astype(x.dtype, copy=False), reduction))
 
 
 @_soft_margin.backward
 def _(ctx, g):
-    x, t = ctx.inputs
+    x = ctx.inputs[0]
+    t = ctx.kw["target"]
     gl = _grad_scale(g, x.shape, ctx.kw["reduction"])
-    return gl * -t * (-t * x).sigmoid(), None
+    return gl * -t * (-t * x).sigmoid()
 
 
 def mse_loss(input, target, reduction="mean", weight=None):
@@ -209,7 +210,7 @@ def _no_target_grad(name, target):
 
 def soft_margin_loss(input, target, reduction="mean"):
     _no_target_grad("soft_margin_loss", target)
-    return _soft_margin(input, target, reduction=_red(reduction))
+    return _soft_margin(input, target=target, reduction=_red(reduction))
 
 
 # --- negative log likelihood and cross entropy -------------------------------------------

@@ -364,6 +364,9 @@ def _(ctx, g):
 
 
 def prelu(input, weight):
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_tname(input.dtype)} "
+                           f"and {_tname(weight.dtype)}")
     _need_float(input, "prelu_cpu")
     nw = weight.numel()
     if weight.dim() > 1:
@@ -1175,17 +1178,37 @@ def _(ctx, g):
             p.transpose(-2, -1) @ g if n[2] else None)
 
 
+def _batched_matmul(a, b):
+    """matmul of >=3-d operands as PyTorch lowers it: expand, fold into bmm, unsafe view."""
+    from .shape import broadcast_shapes
+    batch = tuple(broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    n, k, p = a.shape[-2], a.shape[-1], b.shape[-1]
+    bs = int(np.prod(batch)) if batch else 1
+    a3 = a.expand(batch + (n, k)).reshape(bs, n, k)
+    b3 = b.expand(batch + (k, p)).reshape(bs, k, p)
+    return _unsafe_view(a3.bmm(b3), shape=batch + (n, p))
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    if dropout_p > 0.0 or enable_gqa:
-        # the composed (math) path, which is also where PyTorch applies dropout
-        s = (query @ key.transpose(-2, -1)) * sc
+    fused = (dropout_p == 0.0 and not enable_gqa and query.dim() in (3, 4)
+             and query.shape[-1] == value.shape[-1])
+    if not fused:
+        # PyTorch's math path: both operands scaled by sqrt(scale), two batched matmuls
+        root = math.sqrt(sc)
+        s = _batched_matmul(query * root, (key * root).transpose(-2, -1))
         bias = _attn_bias(None if attn_mask is None else attn_mask._data, query.shape[-2],
                           key.shape[-2], is_causal, query.dtype.np)
         if bias is not None:
             s = s + _wrap(bias)
-        p = dropout(softmax(s, -1), dropout_p, True)
-        return p @ value
+        p = softmax(s, -1)
+        if dropout_p > 0.0:
+            p = dropout(p, dropout_p, True)
+        return _batched_matmul(p, value)
     mask = None if attn_mask is None else attn_mask._data
+    if query.dim() == 3:
+        # the fused kernel takes (N, heads, L, E): 3-d inputs gain a batch dim around it
+        return _sdpa(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), mask=mask,
+                     causal=bool(is_causal), scale=sc).squeeze(0)
     return _sdpa(query, key, value, mask=mask, causal=bool(is_causal), scale=sc)

@@ -342,8 +342,8 @@ def _addc_fwd(kernel):
     return fwd
 
 
-_addcmul = Op("AddcmulBackward0", _addc_fwd(np.multiply))
-_addcdiv = Op("AddcdivBackward0", _addc_fwd(np.true_divide))
+_addcmul = Op("AddcmulBackward0", _addc_fwd(np.multiply), saves=(1, 2))
+_addcdiv = Op("AddcdivBackward0", _addc_fwd(np.true_divide), saves=(1, 2))
 
 
 @_addcmul.backward

@@ -595,6 +595,7 @@ def _unpool_output_size(input, k, s, p, output_size):
     default = [(input.shape[-nd + i] - 1) * s[i] + k[i] - 2 * p[i] for i in range(nd)]
     if output_size is None:
         return tuple(default)
+    shown = output_size
     output_size = [int(v) for v in output_size]
     if len(output_size) == nd + 2:
         output_size = output_size[2:]
@@ -604,7 +605,7 @@ def _unpool_output_size(input, k, s, p, output_size):
     for i in range(nd):
         lo, hi = default[i] - s[i], default[i] + s[i]
         if not lo < output_size[i] < hi:
-            raise ValueError(f'invalid output_size "{output_size}" (dim {i} must be between '
+            raise ValueError(f'invalid output_size "{shown}" (dim {i} must be between '
                              f'{lo} and {hi})')
     return tuple(output_size)
 

@@ -16,8 +16,8 @@ from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install, canonical_dims, result_dtype
 from .elementwise import maximum, minimum, where, _out
-from .sort import (RT, _c, place_grad, evenly_grad, _nonempty_dim, _dim_of, _rows, _keys,
-                   _std_sort, _pick_out, _select_bwd)
+from .sort import (RT, _c, place_grad, evenly_grad, _nonempty_dim, _dim_of, _rows,
+                   _std_sort, _insertion_sort, _pick_out, _select_bwd)
 
 
 class _Unset:
@@ -580,8 +580,7 @@ def _(ctx, g):
     if _grad_state.enabled:  # create_graph: the exact O(n^2) form, differentiable throughout
         return _cumprod_grad_exact(g, x, d)
     # Past the first zero z of a slice the output is 0: a nonzero x_i gets the usual sum
-    # (0 past z, but its derivative in x_z matters for double backward), x_z gets
-    # sum_{j>=z} g_j * prod_{k<=j, k!=z} x_k and later zeros nothing.
+    # (which is 0 past z), x_z gets sum_{j>=z} g_j * prod_{k<=j, k!=z} x_k, later zeros 0.
     n = x._data.shape[d]
     pos = np.arange(n).reshape([-1 if i == d else 1 for i in range(x.dim())])
     z = np.where(zero.any(d, keepdims=True), np.argmax(zero, axis=d, keepdims=True), n)
@@ -829,17 +828,15 @@ def _mode_fwd(ctx, a, dim, keepdim):
     nrow, n = rows.shape
     if nrow == 0:
         return _pick_out(ctx, rows, np.zeros(0, np.int64), mshape, dim, keepdim)
-    # PyTorch std::sorts (value, index) pairs by value, then takes the first longest run of
-    # equal values and the index at that run's end.
-    K = _keys(rows, False)
-    nan = np.isnan(rows) if a.dtype.kind in "fc" else np.zeros(rows.shape, bool)
-    if n <= 16:  # insertion sort: stable, and nothing moves past a NaN
-        walls = np.cumsum(nan, 1) * (int(K.max()) + 2) + np.where(nan, 0, K + 1)
-        Is = np.argsort(walls, axis=1, kind="stable")
-        Ks = np.take_along_axis(K, Is, 1)
+    # PyTorch std::sorts (value, index) pairs by value with '<' (NaNs included), then takes
+    # the first longest run of equal values and the index at that run's end.
+    Ks = rows.copy()
+    Is = np.broadcast_to(np.arange(n), Ks.shape).copy()
+    if n <= 16:
+        _insertion_sort(Ks, Is, n)
     else:
-        Ks, Is = K.copy(), np.broadcast_to(np.arange(n), K.shape).copy()
         _std_sort(Ks, Is, n)
+    nan = np.isnan(rows) if a.dtype.kind in "fc" else np.zeros(rows.shape, bool)
     nan_s = np.take_along_axis(nan, Is, 1)
     end = np.ones((nrow, n), bool)
     end[:, :-1] = (Ks[:, 1:] != Ks[:, :-1]) | nan_s[:, 1:] | nan_s[:, :-1]

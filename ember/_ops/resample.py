@@ -561,7 +561,7 @@ def _(ctx, g):
             vals = gf * (w * valid).reshape(N, 1, -1)
             acc.reshape(-1)[:] += np.bincount((base + idx).reshape(-1), vals.reshape(-1),
                                               minlength=N * C * H * W)
-        ginp = acc.astype(inp.dtype)
+        ginp = acc.astype(inp.dtype).reshape(inp.shape)
     if need[1]:
         if ws is None:
             ggrid = np.zeros_like(grid)

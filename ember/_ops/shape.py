@@ -243,7 +243,8 @@ def unsqueeze(input, dim):
 
 def _squeeze_fwd(ctx, a, dims):
     # indexing drops the dims and keeps every other stride exactly
-    return a[tuple(0 if i in dims and n == 1 else slice(None) for i, n in enumerate(a.shape))]
+    return a[tuple(0 if i in dims and n == 1 else slice(None) for i, n in enumerate(a.shape))
+             + (Ellipsis,)]  # a trailing Ellipsis keeps 0-d results arrays (views)
 
 
 def _squeeze_op(name):
@@ -470,7 +471,7 @@ def _slicing_view(name, fwd):
 
 
 _select = _slicing_view("SelectBackward0",
-                        lambda ctx, a, dim, index: a[(slice(None),) * dim + (index,)])
+                        lambda ctx, a, dim, index: a[(slice(None),) * dim + (index, Ellipsis)])
 _slice = _slicing_view("SliceBackward0", lambda ctx, a, dim, start, stop, step: a[
     (slice(None),) * dim + (slice(start, stop, step),)])
 
@@ -629,10 +630,17 @@ _MULTI = {}
 
 
 def _multi(name, n, fwd=_split_fwd, bwd=_split_bwd):
+    """The op returning ``n`` views (one op per count: the node has n outputs)."""
     op = _MULTI.get((name, n))
     if op is None:
-        op = _MULTI[name, n] = Op(name, fwd, saves=(), view=True, n_outputs=n)
-        op.backward(bwd)
+        if n == 1:  # a one-output op returns a single tensor: unpack and repack
+            op = Op(name, lambda ctx, a, **kw: fwd(ctx, a, **kw)[0], saves=(), view=True)
+            op.backward(bwd)
+            one = op
+            op = _MULTI[name, n] = lambda *a, **kw: (one(*a, **kw),)
+        else:
+            op = _MULTI[name, n] = Op(name, fwd, saves=(), view=True, n_outputs=n)
+            op.backward(bwd)
     return op
 
 
@@ -696,7 +704,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def _unbind_fwd(ctx, a, dim):
-    return tuple(a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim]))
+    return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
 
 
 def _unbind_bwd(ctx, *grads):

@@ -138,7 +138,7 @@ def _(ctx, g):
     # each output dim splits into (repeat, size): sum the repeat halves away
     g = _reshape(g, tuple(x for r, s in zip(reps, padded) for x in (r, s)))
     g = g.sum(tuple(range(0, 2 * len(reps), 2)))
-    return g.reshape(shape)
+    return _reshape(g, shape)
 
 
 def repeat(self, *sizes):

@@ -136,9 +136,10 @@ def _unrows(r, mshape, d, keepdim=True):
 
 
 # --- replaying libstdc++ (and TH's quickselect) ------------------------------------------
-# K holds int64 keys, one row per slice, such that key(x) < key(y) exactly when the op's
-# comparator says comp(x, y); I holds the original positions.  Every algorithm permutes
-# both in place.  A Hoare partition is computed at once for many segments: the i-th
+# K holds keys, one row per slice, such that key(x) < key(y) exactly when the op's
+# comparator says comp(x, y): int64 ranks (NaN ordering built in), or the raw values for
+# mode's plain '<'.  I holds the original positions.  Every algorithm permutes both in
+# place.  A Hoare partition is computed at once for many segments: the i-th
 # element that stops the left scan is swapped with the i-th that stops the right scan
 # for as long as they have not crossed, which is what the scanning loops do one by one.
 
@@ -231,8 +232,8 @@ def _stable_window(K, I, lo, hi, width):
     k = np.where(valid, K[rows, P], _BIG)
     o = np.argsort(k, axis=1, kind="stable")
     src = np.take_along_axis(P, o, 1)
-    K[rows, P] = np.where(valid, K[rows, src], K[rows, P])
-    I[rows, P] = np.where(valid, I[rows, src], I[rows, P])
+    r = np.broadcast_to(rows, P.shape)[valid]  # clipped positions repeat: write valid only
+    K[r, P[valid]], I[r, P[valid]] = K[r, src[valid]], I[r, src[valid]]
 
 
 def _lg(n):
@@ -265,8 +266,40 @@ def _std_sort(K, I, h):
         lo, hi = np.concatenate([cut, lo]), np.concatenate([hi, cut])
         keep = hi - lo > 16
         rows, lo, hi, depth = rows[keep], lo[keep], hi[keep], depth[keep]
-    if h > 1:
+    if h <= 1:
+        return
+    if K.dtype.kind == "f" and np.isnan(K[:, :h]).any():
+        _final_insertion_nan(K, I, h)
+    else:  # the final insertion sort only moves elements past greater ones: stable
         _stable_window(K, I, np.zeros(nrow, np.int64), np.full(nrow, h), h)
+
+
+def _insertion_sort(K, I, h):
+    """libstdc++'s __insertion_sort of each row's first h entries with a plain '<' (NaN keys
+    stop an element moving left, yet one smaller than the first element jumps to the front)."""
+    ar = np.arange(K.shape[0])
+    for i in range(1, h):
+        val, vi = K[:, i].copy(), I[:, i].copy()
+        stay = ~(val[:, None] < K[:, :i])
+        last = np.where(stay.any(1), i - 1 - np.argmax(stay[:, ::-1], 1), -1)
+        p = np.where(~stay[:, 0], 0, last + 1)
+        cols = np.arange(i + 1)
+        src = np.where(cols > p[:, None], cols - 1, cols)
+        K[:, :i + 1] = np.take_along_axis(K[:, :i + 1], src, 1)
+        I[:, :i + 1] = np.take_along_axis(I[:, :i + 1], src, 1)
+        K[ar, p], I[ar, p] = val, vi
+
+
+def _final_insertion_nan(K, I, h):
+    """__final_insertion_sort with NaN keys: the first 16 by insertion sort, then every
+    element moves left within its NaN-delimited stretch, i.e. a stable sort per stretch."""
+    _insertion_sort(K, I, builtins_min(h, 16))
+    if h > 16:
+        k = K[:, :h]
+        nan = np.isnan(k)
+        o = np.lexsort((np.where(nan, 0, k), ~nan, np.cumsum(nan, 1)), axis=1)
+        K[:, :h] = np.take_along_axis(k, o, 1)
+        I[:, :h] = np.take_along_axis(I[:, :h], o, 1)
 
 
 @functools.lru_cache(maxsize=None)

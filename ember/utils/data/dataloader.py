@@ -15,6 +15,7 @@ noticed at once instead of after a polling interval.
 import itertools
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 import warnings
@@ -373,6 +374,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 w.index_queues.append(index_queue)
                 try:
                     p.start()
+                except (TypeError, AttributeError, pickle.PicklingError):
+                    warnings.warn(
+                        "Got pickle error when attempting to start a worker Process. This "
+                        "might be because the worker Process arguments are not picklable. "
+                        "Python 3.14+ changed the multiprocessing start method in non-Mac "
+                        "POSIX platforms to 'forkserver', which requires the worker Process "
+                        "arguments to be picklable. You can also try "
+                        "multiprocessing.set_start_method('fork').", stacklevel=2)
+                    raise
                 finally:
                     # only the worker may hold the write end: its death then reads as EOF
                     writer.close()
@@ -443,10 +453,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 if ok:
                     return data
         except KeyboardInterrupt:
-            self._shutdown_workers()  # Ctrl-C: no worker outlives the interrupted loop
+            self._shutdown_workers()  # also when it lands while a new epoch starts
             raise
 
     def _next_data(self):
+        try:
+            return self._next_in_order()
+        except KeyboardInterrupt:
+            self._shutdown_workers()  # Ctrl-C: no worker outlives the interrupted loop
+            raise
+
+    def _next_in_order(self):
         while True:
             while self._rcvd_idx < self._send_idx:
                 info = self._task_info.get(self._rcvd_idx)
