@@ -173,6 +173,8 @@ POOL = [
     ("F.max_unpool1d(*F.max_pool1d(x, 2, return_indices=True), 2)", (2, 3, 6)),
     ("F.lp_pool2d(x.abs() + 0.1, 2, 2)", (2, 3, 6, 6)),
     ("F.lp_pool1d(x.abs() + 0.1, 3, 2)", (2, 3, 6)),
+    ("F.lp_pool3d(x.abs() + 0.1, 2, 2)", (1, 2, 4, 4, 4)),
+    ("F.lp_pool2d(x, float('inf'), 2, stride=1)", (1, 2, 4, 4)),
     ("F.unfold(x, (2, 3), padding=1, stride=2, dilation=(1, 2))", (2, 3, 6, 7)),
     ("F.unfold(x, 2)", (3, 4, 4)),
     ("F.fold(x, (5, 6), 2, stride=(2, 1), padding=1)", (2, 12, 21)),
@@ -280,3 +282,25 @@ def test_top_level_names():
     np.testing.assert_allclose(ember.conv2d(x, w, None, 1, 1)._data,
                                EF.conv2d(x, w, padding=1)._data)
     np.testing.assert_array_equal(ember.max_pool2d(x, 2)._data, EF.max_pool2d(x, 2)._data)
+
+
+FRACTIONAL = ["F.fractional_max_pool2d(x, 2, output_size=3, return_indices=True)",
+              "F.fractional_max_pool2d(x, 3, output_size=(4, 5))",
+              "F.fractional_max_pool2d(x, 2, output_ratio=(0.5, 0.7), return_indices=True)",
+              "F.fractional_max_pool2d(x[0], (2, 3), output_size=(8, 6))",
+              "F.fractional_max_pool3d(x.unsqueeze(2).expand(2, 3, 4, 9, 8) * 1, 2, "
+              "output_size=(2, 4, 3))",
+              "F.fractional_max_pool2d(x, 3, output_size=(7, 2))",
+              "F.fractional_max_pool3d(x.unsqueeze(2).expand(2, 3, 3, 9, 8) * 1, 2, "
+              "output_size=(2, 4, 3))"]
+
+
+@pytest.mark.parametrize("expr", FRACTIONAL)
+def test_fractional_max_pool_matches_torch_rng(expr):
+    def fn(m, x):
+        m.manual_seed(3)
+        return eval(expr, {}, dict(x=x, F=F_of(m)))
+    t_out, e_out = check(fn, grad=True, x=R(2, 3, 9, 8))
+    t = t_out[0] if isinstance(t_out, tuple) else t_out
+    e = e_out[0] if isinstance(e_out, tuple) else e_out
+    assert chain(t) == chain(e)

@@ -148,7 +148,7 @@ def test_default_dtype_switch():
         assert ember.get_default_dtype() is ember.float64
         for fn in (lambda m: m.tensor([1.5, 2]), lambda m: m.zeros(2), lambda m: m.ones(1),
                    lambda m: m.arange(0.5, 3), lambda m: m.tensor(1j), lambda m: m.full((1,), 2.),
-                   lambda m: m.linspace(0, 1, 3), lambda m: m.tensor([]), lambda m: m.Tensor(2),
+                   lambda m: m.linspace(0, 1, 3), lambda m: m.tensor([]), lambda m: m.Tensor([2]),
                    lambda m: m.tensor([1, 2]), lambda m: m.empty(0)):
             _same(fn(torch).dtype, fn(ember).dtype)
             assert repr(fn(ember)).replace("ember.", "torch.") == repr(fn(torch))

@@ -208,7 +208,9 @@ def test_gather_scatter_family(expr):
         r = eval(expr.replace("torch", "m"))
         rs = r if isinstance(r, tuple) else (r,)
         return rs, [graph(o) for o in rs]
-    check(f, x=A, y=np.arange(1.0, 9.0).reshape(2, 4) / 4, idx=IDX, grad=True)
+    # torch has no derivative for reduce=, nor for a src larger than the index
+    grad = "reduce=" not in expr and "idx[:, :2], y" not in expr
+    check(f, x=A, y=np.arange(1.0, 9.0).reshape(2, 4) / 4, idx=IDX, grad=grad)
 
 
 @pytest.mark.parametrize("expr", [
@@ -255,7 +257,7 @@ def test_family_inplace(expr):
 
 GC = [
     lambda x, y: x.gather(1, ember.tensor([[0, 0], [3, 1], [2, 2]])),
-    lambda x, y: x.scatter(0, ember.tensor([[0, 1, 2, 0], [2, 2, 1, 0]]), y),
+    lambda x, y: x.scatter(0, ember.tensor([[0, 1, 2, 0], [2, 2, 1, 1]]), y),
     lambda x, y: x.scatter_add(0, ember.tensor([[0, 1, 2, 0], [2, 2, 1, 0]]), y),
     lambda x, y: x.scatter_reduce(0, ember.tensor([[0, 1, 2, 0], [2, 2, 1, 0]]), y, "mean"),
     lambda x, y: x.scatter_reduce(0, ember.tensor([[0, 1, 2, 0], [2, 2, 1, 0]]), y, "sum",
@@ -280,8 +282,8 @@ def test_gradcheck(k):
 
 
 def test_no_grad_fast_paths_share_memory():
-    x = ember.arange(12.0).reshape(3, 4)
+    x = ember.zeros(3, 4)
     v = x[1]
     v[2] = -1.0
-    assert x[1, 2].item() == -1.0 and v._base is x
+    assert x[1, 2].item() == -1.0 and v._base is x and v.data_ptr() == x.data_ptr() + 16
     assert x[1:].storage_offset() == 4 and x[:, 1].stride() == (4,)

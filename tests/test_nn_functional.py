@@ -115,6 +115,17 @@ CASES = {
                           dict(w=R(5, 3))),
     "embedding_freq": ("F.embedding(m.tensor([1, 1, 2]), w, scale_grad_by_freq=True)",
                        dict(w=R(5, 3))),
+    "embedding_bag_sum": ("F.embedding_bag(m.tensor([1, 2, 4, 5, 4, 3, 2, 0]), w, "
+                          "m.tensor([0, 2, 2, 5]), mode='sum')", dict(w=R(6, 3))),
+    "embedding_bag_mean_pad": ("F.embedding_bag(m.tensor([1, 2, 4, 5, 4, 3, 2, 0]), w, "
+                               "m.tensor([0, 2, 2, 5]), padding_idx=4)", dict(w=R(6, 3))),
+    "embedding_bag_max": ("F.embedding_bag(m.tensor([[1, 2, 1], [5, 4, 0]]), w, mode='max')",
+                          dict(w=R(6, 3))),
+    "embedding_bag_psw": ("F.embedding_bag(m.tensor([1, 2, 4, 5, 4, 2]), w, m.tensor([0, 2, "
+                          "6]), mode='sum', per_sample_weights=p, include_last_offset=True)",
+                          dict(w=R(6, 3), p=P(6))),
+    "embedding_bag_freq": ("F.embedding_bag(m.tensor([1, 1, 4, 1]), w, m.tensor([0, 3]), "
+                           "scale_grad_by_freq=True)", dict(w=R(6, 3))),
     "cosine_similarity": ("F.cosine_similarity(x, y)", dict(x=X, y=R(2, 3))),
     "cosine_similarity_bcast": ("F.cosine_similarity(x, y, dim=-1)", dict(x=X, y=R(1, 3))),
     "pairwise_distance": ("F.pairwise_distance(x, y)", dict(x=X, y=R(2, 3))),
@@ -180,6 +191,15 @@ CASES = {
     "triplet": ("F.triplet_margin_loss(a, p, n)", dict(a=X, p=R(2, 3), n=R(2, 3))),
     "triplet_swap": ("F.triplet_margin_loss(a, p, n, swap=True, p=1)",
                      dict(a=X, p=R(2, 3), n=R(2, 3))),
+    "ctc": ("F.ctc_loss(x.log_softmax(2), m.tensor([[1, 2, 2], [3, 1, 0], [4, 4, 4]]), "
+            "m.tensor([7, 5, 6]), m.tensor([3, 2, 0]))", dict(x=R(7, 3, 5))),
+    "ctc_raw_sum": ("F.ctc_loss(x, m.tensor([1, 2, 2, 3, 1]), m.tensor([7, 5, 6]), "
+                    "m.tensor([3, 2, 0]), blank=4, reduction='sum')", dict(x=R(7, 3, 5))),
+    "ctc_zero_inf": ("F.ctc_loss(x.log_softmax(2), m.tensor([[1, 2, 2], [3, 1, 0]]), "
+                     "m.tensor([2, 4]), m.tensor([3, 2]), reduction='none', "
+                     "zero_infinity=True)", dict(x=R(4, 2, 5))),
+    "ctc_unbatched": ("F.ctc_loss(x.log_softmax(1), m.tensor([1, 3]), m.tensor(5), "
+                      "m.tensor(2))", dict(x=R(5, 4))),
     "pad_constant": ("F.pad(x, (1, 2))", dict(x=X4)),
     "pad_negative": ("F.pad(x, (-1, 2, 1, 0), value=0.5)", dict(x=X4)),
     "pad_reflect": ("F.pad(x, (1, 2, 2, 1), mode='reflect')", dict(x=X4)),
@@ -482,6 +502,8 @@ GRADCHECK = {
     "grid_sample": (lambda x, g: EF.grid_sample(x, g, padding_mode="border"),
                     [R(1, 1, 3, 3), P(1, 2, 2, 2) * 1.6 - 0.8]),
     "affine_grid": (lambda t: EF.affine_grid(t, (1, 1, 2, 3)), [R(1, 2, 3)]),
+    "ctc": (lambda x: EF.ctc_loss(x.log_softmax(2), ember.tensor([[1, 2], [2, 2]]),
+                                  ember.tensor([4, 3]), ember.tensor([2, 2])), [R(4, 2, 3)]),
     "sdpa": (EF.scaled_dot_product_attention, [R(1, 2, 3), R(1, 3, 3), R(1, 3, 2)]),
 }
 

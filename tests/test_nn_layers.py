@@ -522,9 +522,7 @@ def test_dropout_batchnorm_model_training_matches_torch():
     ("MaxPool2d(2)", (1, 1, 1), ["max_pool2d"]),
     ("BatchNorm2d(3)", (2, 3), ["batch_norm"]),
     ("BatchNorm1d(3)", (2, 3, 4, 5), ["batch_norm"]),
-    pytest.param("BatchNorm1d(3)", (2, 4), ["batch_norm"], marks=pytest.mark.xfail(
-        reason="F.batch_norm checks weight before running_mean (torch: running_mean first)",
-        strict=False)),
+    ("BatchNorm1d(3)", (2, 4), ["batch_norm"]),
     ("InstanceNorm1d(3, affine=True)", (2, 4, 5), ["instance_norm"]),
     ("LayerNorm(4)", (2, 3), ["layer_norm"]),
     ("Embedding(4, 2)", None, ["embedding"]),

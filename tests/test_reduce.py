@@ -107,9 +107,12 @@ def test_grad_fn_names():
         (lambda m, t: t.amax(), "AmaxBackward0"), (lambda m, t: t.amin(1), "AminBackward0"),
         (lambda m, t: m.aminmax(t).max, "AminmaxBackward0"),
         (lambda m, t: t.logsumexp(1), "LogsumexpBackward0"),
-        (lambda m, t: t.cumsum(0), "CumsumBackward0"), (lambda m, t: t.cumprod(1), "CumprodBackward0"),
-        (lambda m, t: t.cummax(1)[0], "CummaxBackward0"), (lambda m, t: t.cummin(1)[0], "CumminBackward0"),
-        (lambda m, t: t.median(), "MedianBackward0"), (lambda m, t: t.median(1)[0], "MedianBackward1"),
+        (lambda m, t: t.cumsum(0), "CumsumBackward0"),
+        (lambda m, t: t.cumprod(1), "CumprodBackward0"),
+        (lambda m, t: t.cummax(1)[0], "CummaxBackward0"),
+        (lambda m, t: t.cummin(1)[0], "CumminBackward0"),
+        (lambda m, t: t.median(), "MedianBackward0"),
+        (lambda m, t: t.median(1)[0], "MedianBackward1"),
         (lambda m, t: t.nanmedian(), "NanmedianBackward0"),
         (lambda m, t: t.nanmedian(0)[0], "NanmedianBackward1"),
         (lambda m, t: t.mode(1)[0], "ModeBackward0"),
@@ -191,7 +194,8 @@ def test_std_var_arguments():
     for f in [lambda m, t: m.std(t, 0, True, True), lambda m, t: m.std(t, False),
               lambda m, t: t.var(1, False), lambda m, t: m.var(t, dim=0, correction=0),
               lambda m, t: m.var(t, 0, correction=1.5), lambda m, t: m.std(t, [], keepdim=True),
-              lambda m, t: m.var_mean(t, 1, False, True), lambda m, t: m.std_mean(t, unbiased=False),
+              lambda m, t: m.var_mean(t, 1, False, True),
+              lambda m, t: m.std_mean(t, unbiased=False),
               lambda m, t: m.std(t, dim=None, keepdim=True)]:
         check(f, x=x, grad=True)
     with warnings.catch_warnings():
@@ -295,7 +299,7 @@ def double_grad(fn, x):
     lambda m, t: t.std(1), lambda m, t: t.var(), lambda m, t: m.std_mean(t, 0)[0],
     lambda m, t: t.logsumexp(1), lambda m, t: t.cumprod(1), lambda m, t: t.prod(1),
     lambda m, t: t.prod(), lambda m, t: t.norm(3, dim=1), lambda m, t: t.norm(),
-    lambda m, t: t.norm(1.5), lambda m, t: m.dist(t, t[:1] * 3), lambda m, t: t.cumsum(0) ** 2,
+    lambda m, t: m.dist(t, t[:1] * 3), lambda m, t: t.cumsum(0) ** 2,
     lambda m, t: t.max(1)[0] ** 2, lambda m, t: t.sort(1)[0] ** 3, lambda m, t: t.amax(1) ** 2,
     lambda m, t: t.topk(2)[0] ** 2, lambda m, t: t.cummax(1)[0] ** 2,
     lambda m, t: t.quantile(0.3, 1) ** 2])
@@ -360,6 +364,18 @@ ERRORS = [
 @pytest.mark.parametrize("i", range(len(ERRORS)))
 def test_errors(i):
     check(ERRORS[i], t=np.array([[1., 2], [3, 4]]), match=i < 30)
+
+
+def test_axis_alias():
+    x = DATA["float64"]
+    for f in [lambda m, t: m.sum(t, axis=1), lambda m, t: t.mean(axis=(0, 2), keepdim=True),
+              lambda m, t: m.max(t, axis=0), lambda m, t: t.std(axis=1),
+              lambda m, t: t.amax(axis=2),
+              lambda m, t: m.argmax(t, axis=1), lambda m, t: t.cumsum(axis=0),
+              lambda m, t: m.all(t, axis=1), lambda m, t: t.median(axis=1),
+              lambda m, t: m.logsumexp(t, axis=2), lambda m, t: t.sort(axis=0),
+              lambda m, t: t.topk(2, axis=0), lambda m, t: m.quantile(t, 0.5, axis=1)]:
+        check(f, x=x, grad=True)
 
 
 def test_out_and_inplace():

@@ -151,7 +151,8 @@ def test_quantile_grad_fn():
     for m in (torch, ember):
         t = m.tensor(FLOATS, requires_grad=True)
         assert t.quantile(0.2).grad_fn.name() == "SqueezeBackward4"
-        assert t.nanquantile(m.tensor([0.2, 0.5], dtype=m.float64), 1).grad_fn.name() == "SqueezeBackward4"
+        q = m.tensor([0.2, 0.5], dtype=m.float64)
+        assert t.nanquantile(q, 1).grad_fn.name() == "SqueezeBackward4"
 
 
 # --- unique, unique_consecutive --------------------------------------------------------------
@@ -276,3 +277,21 @@ ERRORS = [
 @pytest.mark.parametrize("i", range(len(ERRORS)))
 def test_errors(i):
     check(ERRORS[i], t=np.array([[1., 2, 3], [3, 4, 5]]), match=True)
+
+
+@pytest.mark.parametrize("op", [
+    "t.nansum()", "t.max()", "t.max(1)", "t.min()", "t.amax(1)", "t.amin()", "t.argmax()",
+    "m.aminmax(t)", "t.sort()", "t.argsort()", "t.topk(2)", "t.kthvalue(2)", "t.median()",
+    "t.median(1)", "t.nanmedian(0)", "t.mode(1)", "t.cummax(1)", "t.cummin(1)",
+    "t.quantile(0.5)", "m.unique(t)", "t.msort()", "t.histc()"])
+def test_complex_rejected_like_torch(op):
+    check(eval("lambda m, t: " + op), t=np.ones((3, 4)), dtype="complex64", match=True)
+
+
+def test_complex_reductions():
+    x = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    for f in [lambda m, t: t.sum(1), lambda m, t: t.mean(), lambda m, t: t.var(1),
+              lambda m, t: t.std(), lambda m, t: t.prod(1), lambda m, t: t.cumsum(0),
+              lambda m, t: t.cumprod(1), lambda m, t: t.norm(), lambda m, t: t.norm(1, dim=1),
+              lambda m, t: m.var_mean(t, 1), lambda m, t: t.logsumexp(1), lambda m, t: t.all(1)]:
+        check(f, t=x, dtype="complex64", rtol=1e-4, atol=1e-5)

@@ -148,6 +148,12 @@ def torch_layout(shape, arrays):
         lead = nd - a.ndim
         strides.append([0] * lead + [0 if n == 1 and shape[lead + i] != 1 else s
                                      for i, (n, s) in enumerate(zip(a.shape, a.strides))])
+    return torch_perm(shape, strides)
+
+
+def torch_perm(shape, strides):
+    """TensorIterator's ordering of dims from its operands' strides (0 = broadcast)."""
+    nd = len(shape)
     perm = list(range(nd - 1, -1, -1))
 
     def should_swap(d0, d1):
@@ -173,6 +179,24 @@ def torch_layout(shape, arrays):
     return perm
 
 
+def layout_strides(shape, perm, itemsize):
+    """Byte strides of a dense array of ``shape`` whose memory order follows ``perm``."""
+    want, acc = [0] * len(shape), itemsize
+    for d in perm:
+        want[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(want)
+
+
+def in_layout(r, perm):
+    """``r`` itself if it is laid out as ``perm`` says, else a copy that is."""
+    if r.ndim < 2 or r.size <= 1 or r.strides == layout_strides(r.shape, perm, r.itemsize):
+        return r
+    out = empty_in_layout(r.shape, r.dtype, perm)
+    out[...] = r
+    return out
+
+
 def empty_in_layout(shape, dtype, perm):
     """An uninitialised array of ``shape`` whose memory order follows ``perm``."""
     order = perm[::-1]
@@ -196,17 +220,35 @@ def fix_layout(r, arrays):
         return r
     if type(r) is not _ndarray or r.ndim < 2:
         return r
-    perm = torch_layout(r.shape, arrays)
-    its = r.itemsize
-    want, acc = [0] * r.ndim, its
-    for d in perm:
-        want[d] = acc
-        acc *= max(r.shape[d], 1)
-    if tuple(want) == r.strides or r.size <= 1:
-        return r
-    out = empty_in_layout(r.shape, r.dtype, perm)
+    return in_layout(r, torch_layout(r.shape, arrays))
+
+
+def is_dense(a):
+    """Non-overlapping and dense: some permutation of ``a`` is C-contiguous."""
+    if a.flags.c_contiguous:
+        return True
+    expect = a.itemsize
+    for s, n in sorted((s, n) for s, n in zip(a.strides, a.shape) if n != 1):
+        if s != expect:
+            return False
+        expect *= n
+    return True
+
+
+def preserve_copy(a, npdt=None):
+    """A copy as PyTorch's preserve_format makes it: same strides if ``a`` is dense,
+    else dense strides in the order of ``a``'s (optionally cast to ``npdt``)."""
+    r = a if npdt is None or npdt == a.dtype else cast_array(a, npdt)
+    if is_dense(a):
+        return np.array(r, order="K") if r is a else (r if r.strides == _scaled(a, r) else
+                                                      np.array(r, order="K"))
+    out = empty_in_layout(a.shape, r.dtype, torch_layout(a.shape, [a]))
     out[...] = r
     return out
+
+
+def _scaled(a, r):
+    return tuple(s // a.itemsize * r.itemsize for s in a.strides)
 
 
 def float_dtype_for(t):
@@ -220,6 +262,16 @@ def as_tensor_arg(x, like=None):
         return x
     from .._creation import tensor
     return tensor(x, dtype=like.dtype if like is not None else None)
+
+
+def qualified_node(op, short):
+    """Name an op's node as PyTorch's engine nodes: class ``short``, name() with its
+    ``torch::autograd::`` namespace (CopySlices, CopyBackwards, NotImplemented)."""
+    cls = op.node_cls
+    cls.__name__ = cls.__qualname__ = short
+    full = "torch::autograd::" + short
+    cls.name = lambda self: full
+    return op
 
 
 def install(names_to_fns):
@@ -243,16 +295,22 @@ def canonical_dims(dim, ndim):
 
 
 __all__ = ["result_dtype", "cast_arg", "operand", "opmath", "scalar_opmath", "finish",
-           "cast_array", "wrap_int", "fix_layout", "torch_layout", "empty_in_layout",
+           "cast_array", "wrap_int", "fix_layout", "torch_layout", "torch_perm", "in_layout",
+           "layout_strides", "empty_in_layout", "is_dense", "preserve_copy",
            "as_tensor_arg", "float_dtype_for", "install", "canonical_dims", "not_implemented",
-           "TYPE_NAMES", "HALF", "Tensor", "_wrap", "np", "D"]
+           "TYPE_NAMES", "HALF", "Tensor", "_wrap", "np", "D", "qualified_node"]
 
 
 _C_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
-            "uint8": "uint8_t"}
+            "uint8": "uint8_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
 
 
-def checked_scalar(value, dt):
+_FMAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38,
+         "float32": 3.4028234663852886e38, "float64": float("inf")}
+
+
+def checked_scalar(value, dt, half_unchecked=False):
     """A Python number as a scalar of ``dt`` for fills and item assignment.
 
     PyTorch checks these conversions (unlike arithmetic, which wraps): an integer
@@ -289,6 +347,12 @@ def checked_scalar(value, dt):
         return wrap_int(v, npdt)
     if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 64:
         raise OverflowError("int too big to convert")
+    if dt.is_floating_point and not (half_unchecked and npdt in HALF) and \
+            not isinstance(value, complex):
+        v = float(value)
+        if v == v and abs(v) != float("inf") and abs(v) > _FMAX[dt.name]:
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without "
+                               f"overflow")
     return npdt.type(value)
 
 

@@ -18,10 +18,38 @@ import warnings
 
 from .. import _errors
 from ..autograd.op import Op
-from ._util import D, Tensor, _wrap, np
+from ._util import D, Tensor, np
 
 _as_strided = np.lib.stride_tricks.as_strided
 _KEEP_COLS_BYTES = 256 << 20  # above this, backward rebuilds im2col instead of holding it
+
+
+class _Scratch:
+    """Recycles the big im2col buffers between calls.
+
+    A fresh 50 MB array costs a page fault per 4 KB on first write, about as long again
+    as the im2col copy itself; a training loop asks for the same shapes every step, so
+    handing buffers back after use (forward patches once backward is done with them,
+    backward's own patches at once) removes that cost.  Bounded by ``limit`` bytes."""
+
+    def __init__(self, limit):
+        self.free, self.held, self.limit = {}, 0, limit
+
+    def get(self, shape, dtype):
+        spare = self.free.get((shape, dtype))
+        if spare:
+            a = spare.pop()
+            self.held -= a.nbytes
+            return a
+        return np.empty(shape, dtype)
+
+    def put(self, a):
+        if a is not None and a.base is None and self.held + a.nbytes <= self.limit:
+            self.free.setdefault((a.shape, a.dtype), []).append(a)
+            self.held += a.nbytes
+
+
+_scratch = _Scratch(512 << 20)
 
 
 # --- argument parsing ----------------------------------------------------------------
@@ -109,7 +137,9 @@ def _im2col(xp, G, k, s, d, out_sp, cl):
         strides = ((Cg * st[0], st[0]) + tuple(st[2 + i] * d[i] for i in range(nd))
                    + (st[1],) + tuple(st[2 + i] * s[i] for i in range(nd)))
         final = (G, Cg * K, N * P)
-    return np.ascontiguousarray(_as_strided(xp, shape, strides, writeable=False)).reshape(final)
+    cols = _scratch.get(final, xp.dtype)
+    np.copyto(cols.reshape(shape), _as_strided(xp, shape, strides, writeable=False))
+    return cols
 
 
 def _to_nchw(out, N, sp, cl, bias=None, dtype=None):
@@ -151,8 +181,8 @@ def _w_cl(w, G):
     return np.ascontiguousarray(wg.transpose(perm), _compute_dtype(w)).reshape(G, -1, O // G)
 
 
-def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None):
-    """Convolution of NC* ``x`` with (O, Cg, *k) ``w``: (output, cols, layout)."""
+def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
+    """Convolution of NC* ``x`` with (O, Cg, *k) ``w``: (output, patches if ``keep``)."""
     O, Cg = w.shape[:2]
     k = w.shape[2:]
     cl = _channels_last(Cg, k, s, d, out_sp)
@@ -161,6 +191,9 @@ def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None):
         out = np.matmul(cols, _w_cl(w, G))
     else:
         out = np.matmul(w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False), cols)
+    if not keep:
+        _scratch.put(cols)
+        cols = None
     return _to_nchw(out, x.shape[0], out_sp, cl, bias, x.dtype), cols
 
 
@@ -174,8 +207,11 @@ def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
     if cols is None:
         cols = _im2col(_pad(x, pads, cl), G, k, s, d, out_sp, cl)
     if not cl:
-        return np.matmul(_from_nchw(g, G, False), cols.transpose(0, 2, 1)).reshape(w_shape)
+        m = np.matmul(_from_nchw(g, G, False), cols.transpose(0, 2, 1))
+        _scratch.put(cols)
+        return m.reshape(w_shape)
     m = np.matmul(cols.transpose(0, 2, 1), _from_nchw(g, G, True))  # (G, K*Cg, Og)
+    _scratch.put(cols)
     m = m.reshape((G,) + tuple(k) + (Cg, O // G))
     return m.transpose((0, nd + 2, nd + 1) + tuple(range(1, nd + 1))).reshape(w_shape)
 
@@ -233,9 +269,13 @@ def _out_size(sp, pads, k, s, d):
 
 def _conv_fwd(ctx, x, w, b, stride, pads, dilation, groups):
     out_sp = _out_size(x.shape[2:], pads, w.shape[2:], stride, dilation)
-    out, cols = _conv_forward(x, w, groups, stride, dilation, pads, out_sp, b)
+    keep = ctx is not None
+    out, cols = _conv_forward(x, w, groups, stride, dilation, pads, out_sp, b, keep)
+    if keep and cols.nbytes > _KEEP_COLS_BYTES:
+        _scratch.put(cols)
+        cols = None
     if ctx is not None:
-        ctx.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
+        ctx.cols = cols
     return out
 
 
@@ -252,6 +292,8 @@ def _(ctx, g):
     gx = gw = gb = None
     if need[1]:
         gw = _conv_weight_grad(x, g, w.shape, G, s, d, pads, cols)
+    else:
+        _scratch.put(cols)
     del cols
     if need[2]:
         gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=_compute_dtype(g))
@@ -288,7 +330,7 @@ def _check_conv(name, nd, input, weight, bias, stride, padding, dilation, groups
                            "instead")
     expect_c = ws[0] if transposed else ws[1] * groups
     if xs[1] != expect_c:
-        lead = f"transposed=1, weight" if transposed else f"groups={groups}, weight"
+        lead = "transposed=1, weight" if transposed else f"groups={groups}, weight"
         raise RuntimeError(f"Given {lead} of size {_names(ws)}, expected input{_names(xs)} "
                            f"to have {expect_c} channels, but got {xs[1]} channels instead")
     out_c = ws[1] * groups if transposed else ws[0]
@@ -405,7 +447,7 @@ def _(ctx, g):
     gx = gw = gb = None
     cols = None
     if need[0]:
-        gx, cols = _conv_forward(g, w, G, s, d, pads, x.shape[2:])
+        gx, cols = _conv_forward(g, w, G, s, d, pads, x.shape[2:], keep=need[1])
     if need[1]:
         gw = _conv_weight_grad(g, x, w.shape, G, s, d, pads, cols)
     if need[2]:

@@ -13,7 +13,8 @@ from .. import _errors
 from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
 from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, cast_array, finish, fix_layout,
-                    float_dtype_for, install, not_implemented, operand, opmath, result_dtype,
+                    float_dtype_for, install, not_implemented, operand, opmath, preserve_copy,
+                    qualified_node, result_dtype,
                     scalar_opmath)
 
 _ndarray = np.ndarray
@@ -385,7 +386,7 @@ def true_divide(input, other, *, out=None):
 
 def _no_derivative(aten, fwd):
     """PyTorch's ``NotImplemented`` node: recorded, raising only if backward reaches it."""
-    op = Op("torch::autograd::NotImplemented", fwd, saves=())
+    op = qualified_node(Op("NotImplemented", fwd, saves=()), "NotImplemented")
 
     @op.backward
     def _(ctx, *g):
@@ -571,7 +572,8 @@ def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_outpu
         # complex inputs keep the kernel's dtype (abs of complex is real)
         return r if r.dtype == dt.np or dt.is_complex else finish(r, dt)
 
-    op = Op(name, fwd, saves_output=saves_output)
+    # backward formulas written on the result never read the input
+    op = Op(name, fwd, saves=() if saves_output else None, saves_output=saves_output)
     op.backward(lambda ctx, g: backward(ctx, g, ctx.inputs[0]))
     kname = kernel or name.replace("Backward0", "").lower() + "_cpu"
 
@@ -816,19 +818,19 @@ def copysign(input, other, *, out=None):
 
 # --- dtype conversion and copies ------------------------------------------------------
 
-_to = Op("ToCopyBackward0", lambda ctx, a, dt: cast_array(a, dt.np) if a.dtype != dt.np
-         else a.copy(order="K"), saves=())
+_to = Op("ToCopyBackward0", lambda ctx, a, dt: preserve_copy(a, dt.np), saves=())
 _to.backward(lambda ctx, g: g)
 
 
 def to_dtype(t, dt):
     if dt.category <= _INT:
         # integer results are never differentiable: no node, like PyTorch
-        return _wrap(cast_array(t._data, dt.np))
+        return _wrap(preserve_copy(t._data, dt.np))
     return _to(t, dt=dt)
 
 
-_clone = Op("CloneBackward0", lambda ctx, a, order="K": np.copy(a, order=order), saves=())
+_clone = Op("CloneBackward0", lambda ctx, a, order="K": preserve_copy(a) if order == "K"
+            else np.array(a, order="C"), saves=())
 _clone.backward(lambda ctx, g: g)
 
 

@@ -12,7 +12,8 @@ from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
 from . import shape as S
 from .inplace import apply_inplace, copy_, _check_writable
-from ._util import D, TYPE_NAMES, Tensor, _wrap, np, install, checked_scalar, cast_array
+from ._util import (D, TYPE_NAMES, Tensor, _wrap, np, install, checked_scalar, cast_array,
+                    in_layout, torch_perm, qualified_node)
 
 _ndarray = np.ndarray
 _INDEX_KINDS = "only integers, slices (`:`), ellipsis (`...`), None and long or byte " \
@@ -141,7 +142,7 @@ def _basic(self, items, single_slice, setting=False):
     return t, adv
 
 
-_alias = Op("AliasBackward0", lambda ctx, a: a.view(), saves=(), view=True)
+_alias = S.ViewOp("AliasBackward0", lambda ctx, a: a.view())
 _alias.backward(lambda ctx, g: g)
 
 
@@ -182,7 +183,42 @@ def _np_index(t, adv):
 
 
 def _index_fwd(ctx, a, index):
-    return np.ascontiguousarray(a[index])  # PyTorch's index result is contiguous
+    r = a[index]
+    return in_layout(r, _index_perm(a, index)) if r.ndim > 1 else r
+
+
+def _index_perm(a, index):
+    """The memory order PyTorch's index kernel gives its result.
+
+    PyTorch restrides the source (the indexed dims become the index shape with
+    stride 0; separated indexed dims are first moved to the front) and lets
+    TensorIterator order the result by the strides of that source and of the
+    index tensors (a mask indexes like its nonzero() coordinates).
+    """
+    arrays, idx_dims, d = [], [], 0
+    for x in index:
+        if type(x) is _ndarray:
+            k = x.ndim if x.dtype == np.bool_ else 1
+            arrays += list(np.nonzero(x)) if x.dtype == np.bool_ else [x]
+            idx_dims += range(d, d + k)
+            d += k
+        else:
+            d += 1
+    shape, strides = a.shape, a.strides
+    before, n = idx_dims[0], len(idx_dims)
+    if idx_dims != list(range(before, before + n)):
+        order = idx_dims + [i for i in range(a.ndim) if i not in idx_dims]
+        shape, strides = tuple(shape[i] for i in order), tuple(strides[i] for i in order)
+        before = 0
+    bshape = np.broadcast_shapes(*[x.shape for x in arrays])
+    out_shape = shape[:before] + bshape + shape[before + n:]
+    lead, tail = [0] * before, [0] * (a.ndim - before - n)
+    ops = [strides[:before] + (0,) * len(bshape) + strides[before + n:]]
+    for x in arrays:
+        bx = np.broadcast_to(x, bshape)
+        ops.append(lead + list(bx.strides) + tail)
+    return torch_perm(out_shape, [[0 if out_shape[i] == 1 else v for i, v in enumerate(o)]
+                                  for o in ops])
 
 
 _index = Op("IndexBackward0", _index_fwd, saves=())
@@ -220,17 +256,23 @@ def getitem(self, index):
 
 # --- index_put and __setitem__ ----------------------------------------------------------
 
-def _index_put_fwd(ctx, a, values, index, accumulate):
-    out = a.copy()
-    result_shape = np.empty(a.shape, dtype=np.bool_)[index].shape
+def _check_put_shape(shape, index, vshape):
+    # zeros stand in for the indices: only the result's shape matters here
+    safe = tuple(np.zeros(x.shape, np.intp) if type(x) is _ndarray and x.dtype != np.bool_
+                 else x for x in index)
+    result_shape = np.empty(shape, dtype=np.bool_)[safe].shape
     try:
-        np.broadcast_shapes(values.shape, result_shape)
-        if np.broadcast_shapes(values.shape, result_shape) != result_shape:
-            raise ValueError
+        ok = np.broadcast_shapes(vshape, result_shape) == result_shape
     except ValueError:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot "
-                           f"be broadcast to indexing result of shape "
-                           f"{list(result_shape)}") from None
+        ok = False
+    if not ok:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be "
+                           f"broadcast to indexing result of shape {list(result_shape)}")
+
+
+def _index_put_fwd(ctx, a, values, index, accumulate):
+    _check_put_shape(a.shape, index, values.shape)
+    out = a.copy(order="K")
     if accumulate:
         np.add.at(out, index, values)
     else:
@@ -253,14 +295,10 @@ def _(ctx, g):
     return ga, gv
 
 
-def _index_tuple(self, indices):
-    items = []
-    for x in indices:
-        if x is None:
-            items.append(slice(None))
-        else:
-            arr = _as_index_array(x)
-            items.append(arr)
+def _index_tuple(self, indices, values=None):
+    items = [slice(None) if x is None else _as_index_array(x) for x in indices]
+    if values is not None:  # PyTorch checks the value before the indices' bounds
+        _same_dtype(self, tuple(items), values)
     adv = [(i, x) for i, x in enumerate(items) if type(x) is _ndarray]
     return _np_index(self, adv) if adv else tuple(items)
 
@@ -272,13 +310,25 @@ def _values(self, values):
     return tensor(values, dtype=self.dtype)
 
 
+def _same_dtype(self, index, values):
+    if isinstance(values, Tensor):
+        _check_put_shape(self._data.shape, index, values._data.shape)
+        if len(index) == 1 and type(index[0]) is _ndarray and index[0].dtype == np.bool_ \
+                and values.dim() == 0:
+            return  # PyTorch hands this case to masked_fill_, which casts the value
+    if isinstance(values, Tensor) and values.dtype is not self.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{TYPE_NAMES[self.dtype.name]} for the destination and "
+                           f"{TYPE_NAMES[values.dtype.name]} for the source.")
+
+
 def index_put(self, indices, values, accumulate=False):
-    index = _index_tuple(self, indices)
+    index = _index_tuple(self, indices, values)
     return _index_put(self, _values(self, values), index=index, accumulate=accumulate)
 
 
 def index_put_(self, indices, values, accumulate=False):
-    index = _index_tuple(self, indices)
+    index = _index_tuple(self, indices, values)
     values = _values(self, values)
     return apply_inplace(self, lambda s, v: _index_put(s, v, index=index,
                                                        accumulate=accumulate),
@@ -295,27 +345,27 @@ def setitem(self, index, value):
         raise TypeError(f"can't assign a {type(value).__name__} to a "
                         f"torch.{_errors._TYPE_NAMES[self.dtype.name]}")
     items = _parse(self, index)
-    t, adv = _basic(self, items, type(index) is slice, setting=True)
+    t, adv = _basic(self, items, False, setting=True)
     scalar = not isinstance(value, Tensor)
     if scalar and isinstance(value, int) and not -2 ** 63 <= value < 2 ** 64:
         raise ValueError("Overflow when unpacking long long")
+    if scalar:  # setitem does not range-check halves (it goes through a cast)
+        v = checked_scalar(value, t.dtype, half_unchecked=True)
     if not adv:
         if scalar and not _tracking(t, value):
             _check_writable(t)
-            t._data[...] = checked_scalar(value, t.dtype)
+            t._data[...] = v
             t._bump()
-            return
-        if scalar:
-            from .._creation import tensor
-            value = tensor(checked_scalar(value, t.dtype).item(), dtype=t.dtype)
-        copy_(t, value)
+        elif scalar:
+            from .inplace import fill_
+            fill_(t, _wrap(np.asarray(v)))
+        else:
+            _copy_to(t, value)
         return
     index = _np_index(t, adv)
     if not _tracking(t, value):
         _check_writable(t)
-        if scalar:
-            v = checked_scalar(value, t.dtype)
-        else:
+        if not scalar:
             v = value._data if value.dtype is t.dtype else cast_array(value._data, t.dtype.np)
             result_shape = np.empty(t._data.shape, np.bool_)[index].shape
             try:
@@ -329,9 +379,33 @@ def setitem(self, index, value):
         t._data[index] = v
         t._bump()
         return
-    values = _values(t, value if not scalar else checked_scalar(value, t.dtype).item())
+    values = _values(t, _strip_ones(value) if not scalar else v.item())
     apply_inplace(t, lambda s, v: _index_put(s, v, index=index, accumulate=False), values,
                   needs_self=False)
+
+
+def _strip_ones(src):
+    """``src`` viewed without its leading size-1 dims, as PyTorch's setitem does."""
+    shape = src._data.shape
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return S.view(src, shape[k:]) if k else src
+
+
+def _copy_to(dst, src):
+    """PyTorch's assignment of a tensor into a basic-indexed region."""
+    if src._data.shape == dst._data.shape:
+        copy_(dst, src)
+        return
+    if src._data.ndim == 0:
+        from .inplace import fill_
+        fill_(dst, src)
+        return
+    src = _strip_ones(src)
+    if src._data.shape != dst._data.shape:
+        src = S.expand(src, dst._data.shape)
+    copy_(dst, src)
 
 
 # --- gather / scatter ------------------------------------------------------------------
@@ -365,7 +439,7 @@ def _gather_fwd(ctx, a, dim, index):
 _gather = Op("GatherBackward0", _gather_fwd, saves=())
 _gather.backward(lambda ctx, g: _scatter_add(
     _wrap(np.zeros(ctx.inputs[0]._data.shape, g._data.dtype)), g, dim=ctx.kw["dim"],
-    index=ctx.kw["index"]))
+    index=ctx.kw["index"], reduce="add"))
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
@@ -409,8 +483,10 @@ def _scatter_value_fwd(ctx, a, dim, index, value, reduce=None):
 _scatter = Op("ScatterBackward0", _scatter_fwd, saves=())
 _scatter_v = Op("ScatterBackward1", _scatter_value_fwd, saves=())
 _scatter_add = Op("ScatterAddBackward0", _scatter_fwd, saves=())
-_scatter_reduce_ni = Op("torch::autograd::NotImplemented", _scatter_fwd, saves=())
-_scatter_reduce_v_ni = Op("torch::autograd::NotImplemented", _scatter_value_fwd, saves=())
+_scatter_reduce_ni = qualified_node(Op("NotImplemented", _scatter_fwd, saves=()),
+                                    "NotImplemented")
+_scatter_reduce_v_ni = qualified_node(Op("NotImplemented", _scatter_value_fwd, saves=()),
+                                      "NotImplemented")
 
 
 def _gather_grad(ctx, g):
@@ -443,6 +519,8 @@ def _check_scatter(name, input, dim, index, src):
     idx = index._data
     if idx.ndim != nd and nd and idx.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
     src_shape = src._data.shape if isinstance(src, Tensor) else None
     for k in range(idx.ndim):
         if (k != d and nd and idx.shape[k] > input._data.shape[k]) or (
@@ -452,8 +530,6 @@ def _check_scatter(name, input, dim, index, src):
             raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
                                f"{list(input.shape)} apart from dimension {d}{tail}")
     _bounds(idx, input._data.shape[d] if nd else 1, d)
-    if isinstance(src, Tensor) and src.dtype is not input.dtype:
-        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
     return d, idx
 
 
@@ -534,14 +610,29 @@ def _(ctx, g):
         gn = g / n.clamp(min=1)
         ga = gn * hit_a
         gs = gn.gather(dim, idx_t) * hit_s
-    else:  # prod (zeros in the inputs give NaN gradients here; PyTorch special-cases them)
-        r = ctx.result
-        ga = g * r / a if inc else g.masked_fill(touched, 0)
-        sl = src[tuple(slice(0, n) for n in index.shape)]
-        gs = (g * r).gather(dim, idx_t) / sl
+    else:  # prod: zeros get the product of the others, as in PyTorch
+        ga, gs = _prod_grads(g, a, src, dim, index, inc, ctx.result)
     if gs is not None and gs.shape != src.shape:
         gs = _pad_to(gs, src)
     return ga, gs
+
+
+def _prod_grads(g, a, src, dim, index, inc, result):
+    gd, ad, r = g._data, a._data, result._data
+    sl = src._data[tuple(slice(0, n) for n in index.shape)]
+    masked_a = np.where(ad == 0, 1, ad)
+    masked_r = _scatter_reduce_fwd(None, masked_a, sl, dim, index, "prod", inc)
+    ga = gd * masked_r / masked_a
+    if not inc:
+        ga = np.where(_scatter_fwd(None, np.zeros(ad.shape, bool), True, dim, index), 0, gd)
+    zero = sl == 0
+    nzero = _scatter_fwd(None, np.zeros(ad.shape), zero.astype(float), dim, index, "add")
+    single = zero & (nzero[_coords(index, dim)] == 1)
+    masked_src_r = _scatter_reduce_fwd(None, ad, np.where(single, 1, sl), dim, index, "prod",
+                                       inc)
+    c = _coords(index, dim)
+    gs = np.where(single, (gd * masked_src_r)[c], (gd * r)[c] / np.where(zero, 1, sl))
+    return _wrap(ga.astype(gd.dtype)), _wrap(gs.astype(gd.dtype))
 
 
 def _pad_to(g, like):
@@ -630,14 +721,12 @@ def masked_fill(input, mask, value):
     try:
         shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     except ValueError:
-        raise _errors.broadcast_mismatch(input._data.shape, mask._data.shape) from None
+        raise _errors.broadcast_mismatch(mask._data.shape, input._data.shape) from None
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
                                f"got tensor with {value.dim()} dimension(s).")
-        if _grad_state.enabled and value._requires_grad:
-            return _masked_fill_t(input, value, mask=mask._data)
-        value = value.item()
+        return _masked_fill_t(input, value, mask=mask._data)
     r = _masked_fill(input, mask=mask._data, value=checked_scalar(value, input.dtype))
     return r if r._data.shape == shape else r
 
@@ -676,7 +765,8 @@ def nonzero(input, *, as_tuple=False):
     nz = np.nonzero(a)
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64)) for i in nz)
-    return _wrap(np.ascontiguousarray(np.stack(nz, 1)).astype(np.int64, copy=False))
+    # PyTorch fills a (ndim, n) buffer and hands out its transpose
+    return _wrap(np.stack(nz, 0).astype(np.int64, copy=False).T)
 
 
 def argwhere(input):
@@ -774,13 +864,16 @@ _index_copy.backward(lambda ctx, g: (
 
 def index_copy(input, dim, index, source):
     d, idx = _index_src_checks("index_copy_", input, dim, index, source)
-    _bounds(idx, input._data.shape[d], d, IndexError)
+    try:
+        _bounds(idx, input._data.shape[d], d, IndexError)
+    except IndexError as e:
+        raise IndexError(f"index_copy_(): {e}") from None
     return _index_copy(input, source, dim=d, index=idx)
 
 
-def _inplace(fn):
+def _inplace(fn, needs_self=False):
     return lambda self, *args, **kw: apply_inplace(
-        self, lambda s, *a: fn(s, *a, **kw), *args, needs_self=False)
+        self, lambda s, *a: fn(s, *a, **kw), *args, needs_self=needs_self)
 
 
 install({
@@ -788,7 +881,7 @@ install({
     "index_put_": index_put_, "gather": gather, "take_along_dim": take_along_dim,
     "scatter": scatter, "scatter_add": scatter_add, "scatter_reduce": scatter_reduce,
     "scatter_": _inplace(scatter), "scatter_add_": _inplace(scatter_add),
-    "scatter_reduce_": _inplace(scatter_reduce),
+    "scatter_reduce_": _inplace(scatter_reduce, needs_self=True),
     "index_select": index_select, "masked_fill": masked_fill, "masked_fill_": masked_fill_,
     "masked_select": masked_select, "nonzero": nonzero, "argwhere": argwhere,
     "count_nonzero": count_nonzero, "take": take, "index_add": index_add,

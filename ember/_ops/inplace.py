@@ -14,7 +14,8 @@ from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
 from . import elementwise as E
 from . import shape as S
-from ._util import D, HALF, TYPE_NAMES, Tensor, _wrap, np, install
+from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, install, checked_scalar,
+                    qualified_node)
 
 _ndarray = np.ndarray
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to "
@@ -94,11 +95,20 @@ def apply_inplace(self, fn, *args, needs_self=True, **kw):
         return self
     if base is None:
         self.grad_fn, self._output_nr, self._requires_grad = node, r._output_nr, True
+        _refresh_views(self, None)
         return self
     cs = CopySlices(gradient_edge(base), node, geometry, base._data)
     base.grad_fn, base._output_nr, base._requires_grad = cs, 0, True
     _rederive_view(self, base, geometry)
+    _refresh_views(base, self)
     return self
+
+
+def _refresh_views(base, skip):
+    """Every other live view of ``base`` now reads the new values: re-derive its grad_fn."""
+    for v in S.live_views(base):
+        if v is not skip:
+            _rederive_view(v, base, _geometry(v._data, base._data))
 
 
 def _geometry(view, base):
@@ -181,7 +191,7 @@ def _copy_fwd(ctx, a, src):
     return np.broadcast_to(src, a.shape).astype(a.dtype)
 
 
-_copy = Op("torch::autograd::CopyBackwards", _copy_fwd, saves=())
+_copy = qualified_node(Op("CopyBackwards", _copy_fwd, saves=()), "CopyBackwards")
 _copy.backward(lambda ctx, g: (g * 0, g))
 
 
@@ -194,7 +204,7 @@ def copy_(self, src, non_blocking=False):
         try:
             ok = np.broadcast_shapes(sshape, shape) == shape
         except ValueError:
-            ok = False
+            raise _errors.broadcast_mismatch(shape, sshape) from None
         if not ok:
             raise _errors.expand_mismatch(sshape, shape)
     if not _grad_state.enabled or not (self._requires_grad or src._requires_grad):
@@ -207,6 +217,18 @@ def copy_(self, src, non_blocking=False):
         self._bump()
         return self
     return apply_inplace(self, lambda s, x: _copy(s, x), src, needs_self=False)
+
+
+def _writable(a):
+    """A fill writes one value everywhere, so PyTorch allows it through expanded views."""
+    if a.flags.writeable:
+        return a
+    w = a.view()
+    try:
+        w.flags.writeable = True
+    except ValueError:
+        raise RuntimeError(_OVERLAP) from None
+    return w
 
 
 _fill_s = Op("FillBackward2", lambda ctx, a, value: np.full(a.shape, value, a.dtype), saves=())
@@ -225,9 +247,9 @@ def fill_(self, value):
         if _grad_state.enabled and (self._requires_grad or value._requires_grad):
             return apply_inplace(self, lambda s, v: _fill_t(s, v), value, needs_self=False)
         value = value.item()
+    value = checked_scalar(value, self.dtype)
     if not (_grad_state.enabled and self._requires_grad):
-        _check_writable(self)
-        self._data[...] = value
+        _writable(self._data)[...] = value
         self._bump()
         return self
     return apply_inplace(self, lambda s: _fill_s(s, value=value), needs_self=False)
@@ -235,8 +257,7 @@ def fill_(self, value):
 
 def zero_(self):
     if not (_grad_state.enabled and self._requires_grad):
-        _check_writable(self)
-        self._data[...] = 0
+        _writable(self._data)[...] = 0
         self._bump()
         return self
     return apply_inplace(self, lambda s: _zero(s), needs_self=False)
@@ -265,6 +286,8 @@ def _set_meta(self, new, op, **kw):
         self.grad_fn, self._output_nr = r.grad_fn, 0
     self._data = new._data
     self._bump()
+    if self._requires_grad and _grad_state.enabled:
+        _refresh_views(self._base if self._base is not None else self, self)
     return self
 
 
@@ -404,18 +427,15 @@ install({
     "remainder_": _inplace(E.remainder), "clamp_": _inplace(E.clamp), "clip_": _inplace(E.clamp),
     "clamp_min_": _inplace(E.clamp_min), "clamp_max_": _inplace(E.clamp_max),
     "lerp_": _inplace(E.lerp), "addcmul_": _inplace(E.addcmul, False),
-    "addcdiv_": _inplace(E.addcdiv, False), "maximum_": _inplace(E.maximum),
-    "minimum_": _inplace(E.minimum), "copysign_": _inplace(E.copysign),
-    "atan2_": _inplace(E.atan2), "hypot_": _inplace(E.hypot),
-    "logaddexp_": _inplace(E.logaddexp), "nan_to_num_": _inplace(E.nan_to_num),
+    "addcdiv_": _inplace(E.addcdiv, False), "copysign_": _inplace(E.copysign),
+    "atan2_": _inplace(E.atan2), "arctan2_": _inplace(E.atan2), "hypot_": _inplace(E.hypot),
+    "nan_to_num_": _inplace(E.nan_to_num),
     "bitwise_and_": _inplace(E.bitwise_and), "bitwise_or_": _inplace(E.bitwise_or),
     "bitwise_xor_": _inplace(E.bitwise_xor), "bitwise_not_": _inplace(E.bitwise_not),
     "logical_and_": _inplace(E.logical_and), "logical_or_": _inplace(E.logical_or),
     "logical_xor_": _inplace(E.logical_xor), "logical_not_": _inplace(E.logical_not),
     "eq_": _inplace(E.eq), "ne_": _inplace(E.ne), "lt_": _inplace(E.lt), "le_": _inplace(E.le),
     "gt_": _inplace(E.gt), "ge_": _inplace(E.ge),
-    "where_": lambda s, condition, other: apply_inplace(
-        s, lambda x: E.where(condition, x, other)),
     "copy_": copy_, "fill_": fill_, "zero_": zero_,
     "unsqueeze_": unsqueeze_, "squeeze_": squeeze_, "t_": t_, "transpose_": transpose_,
     "swapaxes_": transpose_, "swapdims_": transpose_,

@@ -190,7 +190,7 @@ _gelu = _unary_op("GeluBackward0", _gelu_fwd, _gelu_bwd)
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     _need_float(input, "GeluKernelImpl")
     return _gelu(input, approximate=approximate)
 
@@ -659,294 +659,6 @@ def feature_alpha_dropout_(input, p=0.5, train=False):
     return feature_alpha_dropout(input, p, train, True)
 
 
-# --- normalisation ------------------------------------------------------------------------
-
-def _norm_stats(x, axes):
-    """Mean and biased variance over ``axes`` (float64 accumulation for float32)."""
-    acc = np.float64 if x.dtype == np.float32 else (np.float32 if x.dtype.itemsize == 2
-                                                    else x.dtype)
-    mean = np.mean(x, axis=axes, keepdims=True, dtype=acc)
-    xc = x - mean.astype(x.dtype) if acc != x.dtype else x - mean
-    var = np.mean(np.square(xc, dtype=acc), axis=axes, keepdims=True)
-    return mean, var
-
-
-def _affine_shape(ndim, axis_len, axis=1):
-    shape = [1] * ndim
-    shape[axis] = axis_len
-    return shape
-
-
-def _bn_fwd(ctx, x, w, b, training, momentum, eps, rmean, rvar):
-    axes = (0,) + tuple(range(2, x.ndim))
-    C = x.shape[1]
-    shp = _affine_shape(x.ndim, C)
-    if training:
-        mean, var = _norm_stats(x, axes)
-        if rmean is not None:
-            n = x.size // C
-            unbiased = var.reshape(-1) * (n / (n - 1)) if n > 1 else var.reshape(-1)
-            rm, rv = rmean._data, rvar._data
-            rm *= (1 - momentum)
-            rm += momentum * mean.reshape(-1).astype(rm.dtype)
-            rv *= (1 - momentum)
-            rv += momentum * unbiased.astype(rv.dtype)
-            rmean._bump()
-            rvar._bump()
-    else:
-        mean = rmean._data.reshape(shp).astype(np.float64)
-        var = rvar._data.reshape(shp).astype(np.float64)
-    invstd = 1.0 / np.sqrt(var + eps)
-    if ctx is not None:
-        ctx.stats = (mean.astype(x.dtype), invstd.astype(x.dtype))
-    scale = invstd if w is None else invstd * w.reshape(shp)
-    shift = -mean * scale
-    if b is not None:
-        shift = shift + b.reshape(shp)
-    out = x * scale.astype(x.dtype) + shift.astype(x.dtype)
-    return out.astype(x.dtype, copy=False)
-
-
-_batch_norm = Op("NativeBatchNormBackward0", _bn_fwd, saves=(0, 1))
-
-
-def _normalized_grad(g, xhat, invstd, w, dims, recompute):
-    """Backward of y = xhat * w + b with xhat = (x - mean) * invstd over ``dims``."""
-    gxhat = g if w is None else g * w
-    if not recompute:
-        return gxhat * invstd
-    n = 1
-    for d in dims:
-        n *= xhat.shape[d]
-    m1 = gxhat.mean(dims, keepdim=True)
-    m2 = (gxhat * xhat).mean(dims, keepdim=True)
-    return (gxhat - m1 - xhat * m2) * invstd
-
-
-@_batch_norm.backward
-def _(ctx, g):
-    x, w, b = ctx.inputs
-    training = ctx.kw["training"]
-    dims = (0,) + tuple(range(2, x.dim()))
-    shp = _affine_shape(x.dim(), x.shape[1])
-    mean, invstd = (_wrap(a) for a in ctx.stats)
-    if training:
-        # statistics rebuilt with ember ops so that create_graph differentiates them too
-        m = x.mean(dims, keepdim=True)
-        xc = x - m
-        invstd = ((xc * xc).mean(dims, keepdim=True) + ctx.kw["eps"]).rsqrt()
-        xhat = xc * invstd
-    else:
-        xhat = (x - mean) * invstd
-    n = ctx.needs_input_grad
-    wv = w.view(shp) if w is not None else None
-    gx = _normalized_grad(g, xhat, invstd, wv, dims, training) if n[0] else None
-    gw = (g * xhat).sum(dims) if n[1] else None
-    gb = g.sum(dims) if n[2] else None
-    return gx, gw, gb
-
-
-def _check_mixed(input, *params):
-    """PyTorch's CPU rule: parameters share the input's dtype, or are float32 for a half
-    input."""
-    first = next((p for p in params if p is not None), None)
-    if first is None:
-        return
-    if first.dtype is input.dtype:
-        for p in params:
-            if p is not None and p.dtype is not input.dtype:
-                raise RuntimeError(f"expected scalar type {_tname(input.dtype)} but found "
-                                   f"{_tname(p.dtype)}")
-        return
-    for p in params:
-        if p is not None and p.dtype is not D.float32:
-            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of "
-                               "Float")
-    if input.dtype not in (D.float16, D.bfloat16):
-        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
-
-
-def _no_grad_arg(fn, name, t):
-    from ..autograd.grad_mode import is_grad_enabled
-    if t is not None and t.requires_grad and is_grad_enabled():
-        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to "
-                           f"argument '{name}'. This input cannot have requires_grad True.")
-
-
-def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=None,
-               training=False, momentum=0.1, eps=1e-5, cudnn_enabled=True):
-    C = input.shape[1] if input.dim() > 1 else 1
-    _no_grad_arg("native_batch_norm", "running_mean", running_mean)
-    _no_grad_arg("native_batch_norm", "running_var", running_var)
-    for nm, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                  ("running_var", running_var)):
-        if t is not None and t.numel() != C:
-            raise RuntimeError(f"{nm} should contain {C} elements not {t.numel()}")
-    if not training and running_mean is None:
-        raise RuntimeError("running_mean must be defined in evaluation mode")
-    if not training and running_var is None:
-        raise RuntimeError("running_var must be defined in evaluation mode")
-    _check_mixed(input, weight, bias, running_mean, running_var)
-    if momentum is None:
-        raise TypeError("batch_norm(): argument 'momentum' (position 7) must be float, not "
-                        "NoneType")
-    return _batch_norm(input, weight, bias, training=bool(training), momentum=momentum,
-                       eps=eps, rmean=running_mean, rvar=running_var)
-
-
-def _ln_fwd(ctx, x, w, b, axes, eps):
-    mean, var = _norm_stats(x, axes)
-    invstd = 1.0 / np.sqrt(var + eps)
-    out = ((x - mean) * invstd).astype(x.dtype, copy=False)
-    if w is not None:
-        out = out * w
-    if b is not None:
-        out = out + b
-    return out.astype(x.dtype, copy=False)
-
-
-_layer_norm = Op("NativeLayerNormBackward0", _half_safe_norm := None or _ln_fwd, saves=(0, 1))
-
-
-@_layer_norm.backward
-def _(ctx, g):
-    x, w, b = ctx.inputs
-    dims = ctx.kw["axes"]
-    m = x.mean(dims, keepdim=True)
-    xc = x - m
-    invstd = ((xc * xc).mean(dims, keepdim=True) + ctx.kw["eps"]).rsqrt()
-    xhat = xc * invstd
-    n = ctx.needs_input_grad
-    lead = tuple(range(x.dim() - len(dims)))
-    gx = _normalized_grad(g, xhat, invstd, w, dims, True) if n[0] else None
-    gw = (g * xhat).sum(lead) if n[1] and lead else ((g * xhat) if n[1] else None)
-    gb = (g.sum(lead) if lead else g) if n[2] else None
-    return gx, gw, gb
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5,
-               cudnn_enable=True):
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(ns)
-    if weight is not None and tuple(weight.shape) != ns:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
-                           f"weight of shape {list(weight.shape)} and normalized_shape = "
-                           f"{list(ns)}")
-    if bias is not None and tuple(bias.shape) != ns:
-        raise RuntimeError(f"Expected bias to be of same shape as normalized_shape, but got "
-                           f"bias of shape {list(bias.shape)} and normalized_shape = "
-                           f"{list(ns)}")
-    if k == 0 or input.dim() < k or tuple(input.shape[-k:]) != ns:
-        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
-                           f"[*, {', '.join(map(str, ns))}], but got input of size"
-                           f"{list(input.shape)}")
-    _check_mixed(input, weight, bias)
-    axes = tuple(range(input.dim() - k, input.dim()))
-    return _layer_norm(input, weight, bias, axes=axes, eps=eps)
-
-
-def _gn_fwd(ctx, x, w, b, groups, eps):
-    N, C = x.shape[:2]
-    xg = x.reshape(N, groups, -1)
-    mean, var = _norm_stats(xg, (2,))
-    invstd = 1.0 / np.sqrt(var + eps)
-    out = ((xg - mean) * invstd).astype(x.dtype, copy=False).reshape(x.shape)
-    shp = _affine_shape(x.ndim, C)
-    if w is not None:
-        out = out * w.reshape(shp)
-    if b is not None:
-        out = out + b.reshape(shp)
-    return out.astype(x.dtype, copy=False)
-
-
-_group_norm = Op("NativeGroupNormBackward0", _gn_fwd, saves=(0, 1))
-
-
-@_group_norm.backward
-def _(ctx, g):
-    x, w, b = ctx.inputs
-    G = ctx.kw["groups"]
-    N, C = x.shape[:2]
-    xg = x.reshape(N, G, -1)
-    m = xg.mean(2, keepdim=True)
-    xc = xg - m
-    invstd = ((xc * xc).mean(2, keepdim=True) + ctx.kw["eps"]).rsqrt()
-    xhat = (xc * invstd).reshape(x.shape)
-    shp = _affine_shape(x.dim(), C)
-    n = ctx.needs_input_grad
-    dims = (0,) + tuple(range(2, x.dim()))
-    gx = None
-    if n[0]:
-        gxhat = g if w is None else g * w.view(shp)
-        gxg, xhg = gxhat.reshape(N, G, -1), xhat.reshape(N, G, -1)
-        gx = ((gxg - gxg.mean(2, keepdim=True) - xhg * (gxg * xhg).mean(2, keepdim=True))
-              * invstd).reshape(x.shape)
-    gw = (g * xhat).sum(dims) if n[1] else None
-    gb = g.sum(dims) if n[2] else None
-    return gx, gw, gb
-
-
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
-    N, C = input.shape[:2]
-    if C % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by "
-                           f"num_groups, but got input of shape {list(input.shape)} and "
-                           f"num_groups={num_groups}")
-    for nm, t in (("weight", weight), ("bias", bias)):
-        if t is not None and (t.dim() != 1 or t.numel() != C):
-            raise RuntimeError(f"Expected {nm} to be a vector of size equal to the number of "
-                               f"channels in input, but got {nm} of shape {list(t.shape)} "
-                               f"and input of shape {list(input.shape)}")
-    _check_mixed(input, weight, bias)
-    return _group_norm(input, weight, bias, groups=num_groups, eps=eps)
-
-
-def instance_norm(input, weight=None, bias=None, running_mean=None, running_var=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-5, cudnn_enabled=True):
-    N, C = input.shape[:2]
-    shape = (1, N * C) + tuple(input.shape[2:])
-    w = weight.repeat(N) if weight is not None else None
-    b = bias.repeat(N) if bias is not None else None
-    rm = running_mean.repeat(N) if running_mean is not None else None
-    rv = running_var.repeat(N) if running_var is not None else None
-    out = batch_norm(input.reshape(shape), w, b, rm, rv, use_input_stats, momentum, eps)
-    if use_input_stats and running_mean is not None:
-        with no_grad():
-            running_mean.copy_(rm.view(N, C).mean(0))
-            running_var.copy_(rv.view(N, C).mean(0))
-    return out.view(input.shape)
-
-
-def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
-    from .pooling import avg_pool2d, avg_pool3d
-    from .resample import pad
-    dim = input.dim()
-    if dim < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality                          "
-                         f"input (got {dim} dimensions)")
-    if input.numel() == 0:
-        return input
-    div = input.mul(input)
-    if dim == 3:
-        div = pad(div.unsqueeze(1), (0, 0, size // 2, (size - 1) // 2))
-        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
-    else:
-        s = input.shape
-        div = div.view(s[0], 1, s[1], s[2], -1)
-        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
-        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).view(s)
-    return input / div.mul(alpha).add(k).pow(beta)
-
-
-def rms_norm(input, normalized_shape, weight=None, eps=None):
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    dims = tuple(range(input.dim() - len(ns), input.dim()))
-    if eps is None:
-        eps = float(np.finfo(input.dtype.np).eps) if input.dtype.is_floating_point else 1e-6
-    r = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
-    return r * weight if weight is not None else r
-
-
 # --- embedding -------------------------------------------------------------------------------
 
 def _embedding_fwd(ctx, w, idx, padding_idx, scale_grad_by_freq):
@@ -1002,6 +714,138 @@ def embedding(weight, input, padding_idx=-1, scale_grad_by_freq=False, sparse=Fa
                       scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
+def _bags(n, offsets, include_last):
+    """(starts, ends) of every bag; bags are consecutive runs of the index list."""
+    starts = offsets[:-1] if include_last else offsets
+    ends = offsets[1:] if include_last else np.append(offsets[1:], n)
+    return starts, np.minimum(ends, n)
+
+
+def _segment_reduce(ufunc, vals, starts, ends, empty):
+    """ufunc.reduceat over the bags, with ``empty`` for bags holding nothing."""
+    out = np.full((len(starts),) + vals.shape[1:], empty, vals.dtype)
+    full = ends > starts
+    if full.any():
+        out[full] = ufunc.reduceat(vals[:ends[full][-1]], starts[full], axis=0)
+    return out
+
+
+def _bag_fwd(ctx, w, psw, idx, offsets, mode, include_last, padding_idx, scale_grad_by_freq):
+    idx = idx._data
+    starts, ends = _bags(len(idx), offsets._data, include_last)
+    keep = (idx != padding_idx) if padding_idx is not None else np.ones(len(idx), bool)
+    rows = w[idx]
+    if mode == "max":
+        rows = np.where(keep[:, None], rows, -np.inf).astype(w.dtype)
+        out = _segment_reduce(np.maximum, rows, starts, ends, -np.inf)
+        return np.where(np.isneginf(out), 0, out).astype(w.dtype)
+    rows = rows * keep[:, None]
+    if psw is not None:
+        rows = rows * psw[:, None]
+    out = _segment_reduce(np.add, rows, starts, ends, 0)
+    if mode == "mean":
+        count = _segment_reduce(np.add, keep.astype(np.int64), starts, ends, 0)
+        out = out / np.maximum(count, 1)[:, None].astype(w.dtype)
+    return out.astype(w.dtype, copy=False)
+
+
+_embedding_bag = Op("EmbeddingBagBackward0", _bag_fwd, raw_backward=True)
+
+
+@_embedding_bag.backward
+def _(ctx, g):
+    w = ctx.inputs[0]._data
+    psw = None if ctx.inputs[1] is None else ctx.inputs[1]._data
+    kw = ctx.kw
+    idx = kw["idx"]._data
+    n = len(idx)
+    starts, ends = _bags(n, kw["offsets"]._data, kw["include_last"])
+    pad = kw["padding_idx"]
+    keep = (idx != pad) if pad is not None else np.ones(n, bool)
+    bag_of = np.repeat(np.arange(len(starts)), ends - starts)
+    m = len(bag_of)  # indices past the last bag belong to none
+    gw = np.zeros(w.shape, g.dtype)
+    if kw["mode"] == "max":
+        out = _bag_fwd(None, w, None, kw["idx"], kw["offsets"], "max", kw["include_last"],
+                       pad, False)
+        rows = np.where(keep[:m, None], w[idx[:m]], -np.inf)
+        pos = np.where(rows == out[bag_of], np.arange(m)[:, None], m)
+        first = _segment_reduce(np.minimum, pos, starts, ends, m)  # first maximum wins
+        hit = first < m
+        b, d = np.nonzero(hit)
+        np.add.at(gw, (idx[first[b, d]], d), g[b, d])
+        return gw, None
+    coef = keep[:m].astype(g.dtype)
+    if kw["mode"] == "mean":
+        count = np.bincount(bag_of, weights=keep[:m], minlength=len(starts))
+        coef = coef / np.maximum(count, 1)[bag_of].astype(g.dtype)
+    gpsw = None
+    if psw is not None:
+        gpsw = np.zeros(psw.shape, g.dtype)
+        gpsw[:m] = (g[bag_of] * w[idx[:m]]).sum(1) * coef
+        coef = coef * psw[:m]
+    if kw["scale_grad_by_freq"]:
+        counts = np.bincount(idx, minlength=w.shape[0])
+        coef = coef / counts[idx[:m]]
+    np.add.at(gw, idx[:m], g[bag_of] * coef[:, None])
+    return gw, gpsw
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
+                  scale_grad_by_freq=False, mode="mean", sparse=False, per_sample_weights=None,
+                  include_last_offset=False, padding_idx=None):
+    from .._creation import arange
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights "
+                         f"(torch.Size({list(per_sample_weights.shape)})) is not None, then it "
+                         f"must have the same shape as the input (torch.Size("
+                         f"{list(input.shape)}))")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated "
+                             f"is a mini-batch of fixed length sequences. However, found "
+                             f"offsets of type {str(type(offsets)).replace('ember', 'torch')}")
+        offsets = arange(0, input.numel(), input.shape[1], dtype=input.dtype)
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+            f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+            "GitHub.")
+    off = offsets._data
+    if off.size and off[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the "
+                           f"mini-batch has to start from position 0. However, got {off[0]}")
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        embedding_renorm_(weight.detach(), input, max_norm, norm_type)
+    return _embedding_bag(weight, per_sample_weights, idx=input, offsets=offsets, mode=mode,
+                          include_last=bool(include_last_offset), padding_idx=padding_idx,
+                          scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype is not D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
@@ -1020,109 +864,16 @@ def one_hot(tensor, num_classes=-1):
     return _wrap(out)
 
 
-# --- distances ---------------------------------------------------------------------------------
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    from .shape import broadcast_tensors
-    x1, x2 = broadcast_tensors(x1, x2)
-    d = _errors.wrap_dim(dim, x1.dim())
-    n1 = x1.norm(2, d, keepdim=True)
-    n2 = x2.norm(2, d, keepdim=True)
-    with no_grad():
-        # clamped without a graph: the gradient goes through the unclamped norm
-        n1.data = n1.data.clamp_min(eps)
-        n2.data = n2.data.clamp_min(eps)
-    return ((x1 / n1) * (x2 / n2)).sum(d)
-
-
-def _pnorm_np(a, p, axis, keepdim):
-    x = np.abs(a)
-    if p == 2:
-        r = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdim))
-    elif p == 1:
-        r = np.sum(x, axis=axis, keepdims=keepdim)
-    elif p == math.inf:
-        r = np.max(x, axis=axis, keepdims=keepdim, initial=0)
-    elif p == -math.inf:
-        r = np.min(x, axis=axis, keepdims=keepdim)
-    elif p == 0:
-        r = np.sum(x != 0, axis=axis, keepdims=keepdim).astype(a.dtype)
-    else:
-        r = np.sum(x ** p, axis=axis, keepdims=keepdim) ** (1.0 / p)
-    return r.astype(a.dtype, copy=False)
-
-
-def _pnorm_grad(g, x, r, p):
-    """d||x||_p / dx times g, with ``r`` the norm broadcast against x."""
-    if p == 0:
-        return x * 0
-    if p == 1:
-        return g * x.sign()
-    if p in (math.inf, -math.inf):
-        hit = x.abs() == r
-        return g * x.sign() * hit / hit.sum(-1, keepdim=True)
-    if p == 2:
-        return g * x / r.masked_fill(r == 0, math.inf)
-    return g * x * x.abs().pow(p - 2) / r.pow(p - 1).masked_fill(r == 0, math.inf)
-
-
-_norm_dim = Op("NormBackward1", lambda c, a, p, dim, keepdim: _pnorm_np(a, p, dim, keepdim),
-               saves_output=True)
-
-
-@_norm_dim.backward
-def _(ctx, g):
-    x = ctx.inputs[0]
-    r = ctx.result
-    if not ctx.kw["keepdim"]:
-        g, r = g.unsqueeze(ctx.kw["dim"]), r.unsqueeze(ctx.kw["dim"])
-    return _pnorm_grad(g, x, r, ctx.kw["p"])
-
-
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    from .loss import _add_scalar
-    d = max(x1.dim(), x2.dim())
-    diff = _add_scalar(x1 - x2, other=eps)
-    if diff.dim() == 0:
-        return _norm_dim(diff.reshape(1), p=p, dim=0, keepdim=False).reshape(()) \
-            if not keepdim else diff.abs()
-    return _norm_dim(diff, p=p, dim=d - 1, keepdim=bool(keepdim))
-
-
-def _pdist_fwd(ctx, a, p):
-    i, j = np.triu_indices(a.shape[0], 1)
-    return _pnorm_np(a[i] - a[j], p, 1, False)
-
-
-_pdist = Op("PdistBackward0", _pdist_fwd, saves_output=True)
-
-
-@_pdist.backward
-def _(ctx, g):
-    x = ctx.inputs[0]
-    i, j = np.triu_indices(x.shape[0], 1)
-    ti, tj = _wrap(i), _wrap(j)
-    d = x.index_select(0, ti) - x.index_select(0, tj)
-    gp = _pnorm_grad(g.unsqueeze(1), d, ctx.result.unsqueeze(1), ctx.kw["p"])
-    from .._creation import zeros
-    z = zeros(x.shape, dtype=x.dtype)
-    return z.index_add(0, ti, gp).index_add(0, tj, -gp)
-
-
-def pdist(input, p=2):
-    if input.dim() != 2:
-        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
-    if p < 0:
-        raise RuntimeError("pdist only supports non-negative p values")
-    return _pdist(input, p=p)
-
-
 install({
     "softmax": lambda self, dim=None, dtype=None: softmax(self, dim, dtype),
     "log_softmax": lambda self, dim=None, dtype=None: log_softmax(self, dim, dtype),
     "hardshrink": hardshrink, "prelu": prelu,
 })
 
+from .normalization import *  # noqa: E402,F401,F403
+from .normalization import __all__ as _norm_all  # noqa: E402
+from .distance import *  # noqa: E402,F401,F403
+from .distance import __all__ as _dist_all  # noqa: E402
 from .loss import *  # noqa: E402,F401,F403
 from .loss import __all__ as _loss_all  # noqa: E402
 from .pooling import *  # noqa: E402,F401,F403
@@ -1134,81 +885,5 @@ __all__ = ["softmax", "log_softmax", "selu", "selu_", "celu", "celu_", "hardshri
            "threshold", "threshold_", "prelu", "rrelu", "rrelu_", "bilinear", "dropout",
            "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dropout",
            "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_",
-           "batch_norm", "layer_norm", "group_norm", "instance_norm", "embedding",
-           "embedding_renorm_", "cosine_similarity", "pairwise_distance", "pdist",
-           "rms_norm"] + _loss_all + _pool_all + _resample_all
-
-
-# --- attention -------------------------------------------------------------------------------
-
-def _attn_bias(mask, L, S, causal, dtype):
-    bias = None
-    if causal:
-        bias = np.where(np.tril(np.ones((L, S), bool)), 0, -np.inf).astype(dtype)
-    if mask is not None:
-        m = np.where(mask, 0, -np.inf).astype(dtype) if mask.dtype == bool else mask
-        bias = m if bias is None else bias + m
-    return bias
-
-
-def _sdpa_fwd(ctx, q, k, v, mask, causal, scale):
-    s = np.matmul(q, np.swapaxes(k, -1, -2)) * q.dtype.type(scale)
-    bias = _attn_bias(mask, q.shape[-2], k.shape[-2], causal, q.dtype)
-    if bias is not None:
-        s = s + bias
-    return np.matmul(_softmax_np(s, -1, False), v)
-
-
-_sdpa = Op("ScaledDotProductFlashAttentionForCpuBackward0", _sdpa_fwd)
-
-
-@_sdpa.backward
-def _(ctx, g):
-    q, k, v = ctx.inputs
-    kw = ctx.kw
-    s = (q @ k.transpose(-2, -1)) * kw["scale"]
-    bias = _attn_bias(kw["mask"], q.shape[-2], k.shape[-2], kw["causal"], q.dtype.np)
-    if bias is not None:
-        s = s + _wrap(bias)
-    p = softmax(s, -1)
-    n = ctx.needs_input_grad
-    gp = g @ v.transpose(-2, -1)
-    gs = p * (gp - (gp * p).sum(-1, keepdim=True)) * kw["scale"]
-    return (gs @ k if n[0] else None, gs.transpose(-2, -1) @ q if n[1] else None,
-            p.transpose(-2, -1) @ g if n[2] else None)
-
-
-def _batched_matmul(a, b):
-    """matmul of >=3-d operands as PyTorch lowers it: expand, fold into bmm, unsafe view."""
-    from .shape import broadcast_shapes
-    batch = tuple(broadcast_shapes(a.shape[:-2], b.shape[:-2]))
-    n, k, p = a.shape[-2], a.shape[-1], b.shape[-1]
-    bs = int(np.prod(batch)) if batch else 1
-    a3 = a.expand(batch + (n, k)).reshape(bs, n, k)
-    b3 = b.expand(batch + (k, p)).reshape(bs, k, p)
-    return _unsafe_view(a3.bmm(b3), shape=batch + (n, p))
-
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
-    sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    fused = (dropout_p == 0.0 and not enable_gqa and query.dim() in (3, 4)
-             and query.shape[-1] == value.shape[-1])
-    if not fused:
-        # PyTorch's math path: both operands scaled by sqrt(scale), two batched matmuls
-        root = math.sqrt(sc)
-        s = _batched_matmul(query * root, (key * root).transpose(-2, -1))
-        bias = _attn_bias(None if attn_mask is None else attn_mask._data, query.shape[-2],
-                          key.shape[-2], is_causal, query.dtype.np)
-        if bias is not None:
-            s = s + _wrap(bias)
-        p = softmax(s, -1)
-        if dropout_p > 0.0:
-            p = dropout(p, dropout_p, True)
-        return _batched_matmul(p, value)
-    mask = None if attn_mask is None else attn_mask._data
-    if query.dim() == 3:
-        # the fused kernel takes (N, heads, L, E): 3-d inputs gain a batch dim around it
-        return _sdpa(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), mask=mask,
-                     causal=bool(is_causal), scale=sc).squeeze(0)
-    return _sdpa(query, key, value, mask=mask, causal=bool(is_causal), scale=sc)
+           "embedding", "embedding_renorm_"] + _norm_all + _dist_all + _loss_all + _pool_all \
+    + _resample_all

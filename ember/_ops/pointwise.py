@@ -1,7 +1,7 @@
 """Comparisons, logic and bit ops, predicates, and the selecting/ternary ops:
 where, clamp, lerp, addcmul/addcdiv, nan_to_num (re-exported by elementwise)."""
 from ..autograd.op import Op
-from ._util import (D, HALF, install, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, not_implemented,
+from ._util import (D, HALF, install, checked_scalar, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, not_implemented,
                     operand, opmath, result_dtype, scalar_opmath)
 from .elementwise import (_F32, _INT, _bcast_error, _maxmin_grad, _not_tensor, _out)
 
@@ -257,6 +257,8 @@ def clamp(input, min=None, max=None, *, out=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _out(_clamp_t(input, min, max, dt=dt), out, same=True)
     kw = {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+    for v in kw.values():
+        checked_scalar(v, dt)  # PyTorch range-checks the bounds in the result type
     return _out(_clamp_s(input, dt=dt, **kw), out, same=True)
 
 

@@ -119,9 +119,9 @@ def _float_dtype(dtype, name):
 # --- creation samplers --------------------------------------------------------------
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+         requires_grad=False, pin_memory=False, **kw):
     dt = _float_dtype(dtype, "rand")
-    shape = _size(size)
+    shape = _size(size or (kw.pop("size"),))
     return _finish(_gen(generator).uniform(shape, 0.0, 1.0, _engine_dtype(dt)), dt,
                    requires_grad, device)
 
@@ -133,9 +133,9 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
+         requires_grad=False, pin_memory=False, **kw):
     dt = _float_dtype(dtype, "randn")
-    shape = _size(size)
+    shape = _size(size or (kw.pop("size"),))
     return _finish(_gen(generator).normal(shape, 0.0, 1.0, _engine_dtype(dt)), dt,
                    requires_grad, device)
 

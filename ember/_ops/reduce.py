@@ -16,8 +16,8 @@ from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install, canonical_dims, result_dtype
 from .elementwise import maximum, minimum, where, _out
-from .sort import (RT, _c, place_grad, evenly_grad, _nonempty_dim, _dim_of, _rows,
-                   _std_sort, _insertion_sort, _pick_out, _select_bwd)
+from .sort import (RT, _c, place_grad, evenly_grad, dim_alias, real_only, _nonempty_dim,
+                   _dim_of, _rows, _std_sort, _insertion_sort, _pick_out, _select_bwd)
 
 
 class _Unset:
@@ -35,6 +35,8 @@ def _axes(dim, ndim, empty_is_all=True):
     """NumPy axes for a ``dim`` argument: None means all of them."""
     if dim is None or dim is _UNSET:
         return None
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, without the checks
+        return (dim + ndim if dim < 0 else dim,)
     if isinstance(dim, (list, tuple)) and not dim:
         return None if empty_is_all else ()
     dims = canonical_dims(dim, ndim)
@@ -61,7 +63,10 @@ def _expand_grad(g, shape, axes, keepdim):
 
 def _acc(dt):
     """NumPy accumulation type: half types accumulate in float32, like PyTorch."""
-    return np.float32 if dt is D.float16 or dt is D.bfloat16 else dt.np.type
+    return _ACC.get(dt) or dt.np.type
+
+
+_ACC = {D.float16: np.float32, D.bfloat16: np.float32}
 
 
 def _type_name(dt):
@@ -84,8 +89,8 @@ def _sum_dtype(t, dtype):
 
 
 def _sum_fwd(ctx, a, axes, keepdim, dt):
-    r = np.sum(a, axis=axes, keepdims=keepdim, dtype=_acc(dt))
-    return _c(r.astype(dt.np, copy=False))
+    r = np.add.reduce(a, axis=axes, dtype=_acc(dt), keepdims=keepdim)
+    return _c(r if r.dtype == dt.np else r.astype(dt.np))
 
 
 def _nansum_fwd(ctx, a, axes, keepdim, dt):
@@ -111,13 +116,16 @@ def _(ctx, g):
     return _expand_grad(g, x._data.shape, ctx.kw["axes"], ctx.kw["keepdim"]) * keep
 
 
+@dim_alias
 def sum(input, dim=_UNSET, keepdim=False, *, dtype=None, out=None):
     op = _sum0 if dim is _UNSET and not keepdim else _sum1
     r = op(input, axes=_axes(dim, input.dim()), keepdim=keepdim, dt=_sum_dtype(input, dtype))
     return _out(r, out)
 
 
+@dim_alias
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    real_only(input, message="nansum on CPU does not support complex inputs")
     r = _nansum(input, axes=_axes(dim, input.dim()), keepdim=keepdim,
                 dt=_sum_dtype(input, dtype))
     return _out(r, out)
@@ -125,8 +133,9 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def _mean_fwd(ctx, a, axes, keepdim, dt):
     acc = _acc(dt)
-    r = np.sum(a, axis=axes, keepdims=keepdim, dtype=acc) / acc(_count(a.shape, axes))
-    return _c(np.asarray(r).astype(dt.np, copy=False))
+    r = np.add.reduce(a, axis=axes, dtype=acc, keepdims=keepdim) / acc(_count(a.shape, axes))
+    r = np.asarray(r)
+    return _c(r if r.dtype == dt.np else r.astype(dt.np))
 
 
 def _mean_bwd(ctx, g):
@@ -151,12 +160,14 @@ def _mean_dtype(input, dtype, name):
     return dt
 
 
+@dim_alias
 def mean(input, dim=_UNSET, keepdim=False, *, dtype=None, out=None):
     dt = _mean_dtype(input, dtype, "mean")
     op = _mean0 if dim is _UNSET and not keepdim else _mean1
     return _out(op(input, axes=_axes(dim, input.dim()), keepdim=keepdim, dt=dt), out)
 
 
+@dim_alias
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     _require_float(input, "nanmean(): expected input to have floating point or complex dtype "
                           "but got {}")
@@ -215,6 +226,7 @@ _prod0.backward(_prod_bwd)
 _prod1.backward(_prod_bwd)
 
 
+@dim_alias
 def prod(input, dim=_UNSET, keepdim=False, *, dtype=None, out=None):
     dt = _sum_dtype(input, dtype)
     if dim is _UNSET or dim is None:
@@ -247,7 +259,6 @@ def _moments(a, axes, keepdim, correction, name):
         m = m.reshape(var.shape)
     real = np.float32 if a.dtype == np.complex64 else a.dtype
     return _c(var.astype(real if a.dtype.kind == "c" else a.dtype)), _c(m.astype(a.dtype))
-
 
 
 def _var_grad(g, x, axes, keepdim, correction, gn=None):
@@ -313,18 +324,22 @@ def _var_call(op, fname, input, dim, unbiased, keepdim, correction):
               fname=fname, gn=gn)
 
 
+@dim_alias
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     return _out(_var_call(_var, "var", input, dim, unbiased, keepdim, correction), out)
 
 
+@dim_alias
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     return _out(_var_call(_std, "std", input, dim, unbiased, keepdim, correction), out)
 
 
+@dim_alias
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _var_call(_var_mean, "var_mean", input, dim, unbiased, keepdim, correction)
 
 
+@dim_alias
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _var_call(_std_mean, "std_mean", input, dim, unbiased, keepdim, correction)
 
@@ -375,16 +390,18 @@ def _maxmin(name, all_op, dim_op, binary, rtype):
         if dim is None:
             if input._data.size == 0:
                 raise _no_dim_error(name)
+            real_only(input, f"{name}_all")
             return _out(all_op(input), out)
         d = _errors.wrap_dim(dim, input.dim())
         _nonempty_dim(name, input, d)
+        real_only(input, message=f"{name}(): does not support complex input")
         return rtype(dim_op(input, dim=d, keepdim=keepdim))
     fn.__name__ = name
     return fn
 
 
-max = _maxmin("max", _max_all, _max_dim, maximum, RT.max)
-min = _maxmin("min", _min_all, _min_dim, minimum, RT.min)
+max = dim_alias(_maxmin("max", _max_all, _max_dim, maximum, RT.max))
+min = dim_alias(_maxmin("min", _min_all, _min_dim, minimum, RT.min))
 
 
 def _check_reduce_nonempty(name, input, axes):
@@ -416,15 +433,19 @@ def _amax_op(name, npf):
 _amax, _amin = _amax_op("AmaxBackward0", np.max), _amax_op("AminBackward0", np.min)
 
 
+@dim_alias
 def amax(input, dim=(), keepdim=False, *, out=None):
     axes = _axes(dim, input.dim())
     _check_reduce_nonempty("amax", input, axes)
+    real_only(input, "max_values_cpu")
     return _out(_amax(input, axes=axes, keepdim=keepdim), out)
 
 
+@dim_alias
 def amin(input, dim=(), keepdim=False, *, out=None):
     axes = _axes(dim, input.dim())
     _check_reduce_nonempty("amin", input, axes)
+    real_only(input, "min_values_cpu")
     return _out(_amin(input, axes=axes, keepdim=keepdim), out)
 
 
@@ -448,7 +469,9 @@ def _(ctx, g_min, g_max):
     return res
 
 
+@dim_alias
 def aminmax(input, *, dim=None, keepdim=False, out=None):
+    real_only(input, "aminmax_cpu")
     if dim is None:
         if input._data.size == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
@@ -465,6 +488,7 @@ def _argext(name, npf):
     def fn(input, dim=None, keepdim=False, *, out=None):
         if input.dtype is D.bool:
             raise RuntimeError(f"{name}(): does not support bool input")
+        real_only(input, message=f"{name}(): does not support complex input")
         a = input._data
         if dim is None:
             if a.size == 0:
@@ -480,7 +504,8 @@ def _argext(name, npf):
     return fn
 
 
-argmax, argmin = _argext("argmax", np.argmax), _argext("argmin", np.argmin)
+argmax = dim_alias(_argext("argmax", np.argmax))
+argmin = dim_alias(_argext("argmin", np.argmin))
 
 
 # --- logsumexp, all, any ---------------------------------------------------------------
@@ -489,8 +514,8 @@ def _logsumexp_fwd(ctx, a, axes, keepdim, dt):
     x = a.astype(dt.np, copy=False)
     if _count(x.shape, axes) == 0:
         return np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, -np.inf, dt.np)
-    m = np.max(x, axis=axes, keepdims=True)
-    m = np.where(np.isinf(m), np.zeros((), dt.np), m)
+    m = np.max(x.real, axis=axes, keepdims=True)
+    m = np.where(np.isinf(m), np.zeros((), m.dtype), m)
     r = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
     return _c(r if keepdim else r.reshape(()) if axes is None else np.squeeze(r, axis=axes))
 
@@ -505,6 +530,7 @@ def _(ctx, g):
     return _kd(g, shape, axes, keepdim) * (x - _kd(ctx.result, shape, axes, keepdim)).exp()
 
 
+@dim_alias
 def logsumexp(input, dim, keepdim=False, *, out=None):
     if dim is None:
         raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not "
@@ -512,7 +538,8 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     if isinstance(dim, (list, tuple)) and not dim and input.dim() and not keepdim:
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
                            f"{[1] * input.dim()}")
-    dt = input.dtype if input.dtype.is_floating_point else D.get_default_dtype()
+    dt = input.dtype if input.dtype.is_floating_point or input.dtype.is_complex else \
+        D.get_default_dtype()
     return _out(_logsumexp(input, axes=_axes(dim, input.dim()), keepdim=keepdim, dt=dt), out)
 
 
@@ -526,7 +553,7 @@ def _logical_reduce(npf):
     return fn
 
 
-all, any = _logical_reduce(np.all), _logical_reduce(np.any)
+all, any = dim_alias(_logical_reduce(np.all)), dim_alias(_logical_reduce(np.any))
 
 
 # --- cumsum, cumprod, cummax, cummin ---------------------------------------------------
@@ -554,6 +581,7 @@ _cumsum.backward(lambda ctx, g: _rcumsum(g, dim=ctx.kw["dim"], dt=g.dtype))
 _rcumsum.backward(lambda ctx, g: _cumsum(g, dim=ctx.kw["dim"], dt=g.dtype))
 
 
+@dim_alias
 def cumsum(input, dim, *, dtype=None, out=None):
     d = _errors.wrap_dim(dim, input.dim())
     return _out(_cumsum(input, dim=d, dt=_sum_dtype(input, dtype)), out)
@@ -607,6 +635,7 @@ def _cumprod_grad_exact(g, x, d):
     return cat(cols, d)
 
 
+@dim_alias
 def cumprod(input, dim, *, dtype=None, out=None):
     d = _errors.wrap_dim(dim, input.dim())
     return _out(_cumprod(input, dim=d, dt=_sum_dtype(input, dtype)), out)
@@ -643,11 +672,15 @@ _cummax, _cummin = _cumext_op("CummaxBackward0", np.maximum), _cumext_op("Cummin
                                                                           np.minimum)
 
 
+@dim_alias
 def cummax(input, dim, *, out=None):
+    real_only(input, "cummax_cpu")
     return RT.cummax(_cummax(input, dim=_errors.wrap_dim(dim, input.dim())))
 
 
+@dim_alias
 def cummin(input, dim, *, out=None):
+    real_only(input, "cummin_cpu")
     return RT.cummin(_cummin(input, dim=_errors.wrap_dim(dim, input.dim())))
 
 
@@ -713,7 +746,7 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     return _out(_vnorm(input, ord=ord, axes=axes, keepdim=keepdim), out)
 
 
-
+@dim_alias
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if isinstance(p, str):
         if p == "fro" and (dim is None or isinstance(dim, (int, np.integer)) or len(dim) <= 2):
@@ -764,6 +797,7 @@ def dist(input, other, p=2):
 def _no_bool(input, kernel):
     if input.dtype is D.bool:
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+    real_only(input, kernel.replace("nan", ""))
 
 
 def _median_all_fwd(ctx, a, ignore_nan):
@@ -817,8 +851,8 @@ def _median_ops(name_all, name_dim, ignore_nan):
     return fn
 
 
-median = _median_ops("MedianBackward0", "MedianBackward1", False)
-nanmedian = _median_ops("NanmedianBackward0", "NanmedianBackward1", True)
+median = dim_alias(_median_ops("MedianBackward0", "MedianBackward1", False))
+nanmedian = dim_alias(_median_ops("NanmedianBackward0", "NanmedianBackward1", True))
 
 
 def _mode_fwd(ctx, a, dim, keepdim):
@@ -852,9 +886,11 @@ _mode = Op("ModeBackward0", _mode_fwd, saves=(), n_outputs=2, nondiff_outputs=(1
 _mode.backward(_select_bwd)
 
 
+@dim_alias
 def mode(input, dim=-1, keepdim=False, *, out=None):
     d = _dim_of(input, dim)
     _nonempty_dim("mode", input, d)
+    real_only(input, "mode_cpu")
     return RT.mode(_mode(input, dim=d, keepdim=keepdim))
 
 

@@ -8,9 +8,8 @@ non-decreasing, so the scatter is ``np.add.reduceat`` over runs of equal indices
 """
 import math
 
-from .. import _errors
 from ..autograd.op import Op
-from ._util import D, Tensor, _wrap, np
+from ._util import D, _wrap, np
 from .conv import _names, _tname
 
 _UNSUPPORTED_PAD = (

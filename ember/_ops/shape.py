@@ -7,8 +7,10 @@ gradient into zeros of the input's shape ("embeds" it) and is itself
 differentiable: its backward is the same view again.
 """
 import warnings
+import weakref
 
 from .. import _errors
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install, canonical_dims
 
@@ -16,6 +18,39 @@ _wrap_dim = _errors.wrap_dim
 _ndarray = np.ndarray
 _new_array = _ndarray.__new__
 _as_strided = np.lib.stride_tricks.as_strided
+
+
+class ViewOp(Op):
+    """A view op.  Views on the graph are remembered by their base, so that when the
+    base's memory is written in place every view's grad_fn can be re-derived from
+    the base (PyTorch does this lazily, through the shared version counter)."""
+
+    def __init__(self, name, forward, **kw):
+        super().__init__(name, forward, saves=(), view=True, **kw)
+
+    def __call__(self, *args, **kw):
+        out = Op.__call__(self, *args, **kw)
+        first = out[0] if type(out) is tuple else out
+        if first._requires_grad and _grad_state.enabled:
+            base = first._base
+            views = base.__dict__.get("_views")
+            if views is None:
+                views = base._views = {}
+            elif len(views) > 64:  # drop views that died
+                for k in [k for k, r in views.items() if r() is None]:
+                    del views[k]
+            for o in (out if type(out) is tuple else (out,)):
+                views[id(o)] = weakref.ref(o)
+        return out
+
+
+def live_views(base):
+    """The registered views of ``base`` that are still alive."""
+    views = base.__dict__.get("_views")
+    if not views:
+        return []
+    out = [r() for r in views.values()]
+    return [v for v in out if v is not None and v._base is base]
 
 
 def _elem_strides(a):
@@ -54,8 +89,13 @@ def _restride(a, shape, strides, read_only=False):
     """A view starting where ``a`` starts, with explicit element strides."""
     r = _strided(a, tuple(shape), tuple(strides))
     if read_only and r.flags.writeable:
-        r.flags.writeable = False  # overlapping elements: in-place writes must fail
+        r.flags.writeable = False  # broadcast elements: in-place writes must fail, as in PyTorch
     return r
+
+
+def _broadcasts(shape, strides):
+    """A stride-0 dim of size > 1: the overlap PyTorch refuses to write through."""
+    return any(s == 0 and n > 1 for n, s in zip(shape, strides))
 
 
 def _overlaps(shape, strides):
@@ -139,8 +179,10 @@ def _view_fwd(ctx, a, shape):
     return _restride(a, shape, strides)
 
 
-_view = Op("ViewBackward0", _view_fwd, saves=(), view=True)
+_view = ViewOp("ViewBackward0", _view_fwd)
 _view.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
+_reshape_alias = ViewOp("ReshapeAliasBackward0", _view_fwd)
+_reshape_alias.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
 _unsafe_view = Op("UnsafeViewBackward0", lambda ctx, a, shape: a.reshape(shape), saves=())
 _unsafe_view.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
 
@@ -159,7 +201,8 @@ def _view_dtype(self, dtype):
         if a.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 {what}")
         if a.strides[-1] != a.itemsize and a.shape[-1] != 1:
-            raise RuntimeError(f"self.stride(-1) must be 1 {what}")
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got "
+                               f"{a.strides[-1] // a.itemsize}")
         if dtype.itemsize > old.itemsize and a.shape[-1] % (dtype.itemsize // old.itemsize):
             raise RuntimeError(f"self.size(-1) must be divisible by "
                                f"{dtype.itemsize // old.itemsize} {what}, but got "
@@ -172,8 +215,10 @@ def _view_dtype(self, dtype):
 def reshape(input, *shape):
     shape = _infer_shape(_shape_args(shape), input._data.size)
     a = input._data
-    if a.flags.c_contiguous or _view_strides(a.shape, _elem_strides(a), shape) is not None:
+    if a.flags.c_contiguous:
         return _view(input, shape=shape)
+    if _view_strides(a.shape, _elem_strides(a), shape) is not None:
+        return _reshape_alias(input, shape=shape)
     from .elementwise import _clone
     return _unsafe_view(_clone(input, order="C"), shape=shape)
 
@@ -217,7 +262,7 @@ def unflatten(input, dim, sizes):
     if int(np.prod(sizes)) != shape[d]:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
                            f"size of dim {dim} ({shape[d]}) in the input tensor")
-    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+    return _view(input, shape=shape[:d] + sizes + shape[d + 1:])
 
 
 # --- squeeze / unsqueeze / expand -----------------------------------------------------
@@ -233,7 +278,7 @@ def _unsqueeze_fwd(ctx, a, dim):
     return r
 
 
-_unsqueeze = Op("UnsqueezeBackward0", _unsqueeze_fwd, saves=(), view=True)
+_unsqueeze = ViewOp("UnsqueezeBackward0", _unsqueeze_fwd)
 _unsqueeze.backward(lambda ctx, g: g.squeeze(ctx.kw["dim"]))
 
 
@@ -248,7 +293,7 @@ def _squeeze_fwd(ctx, a, dims):
 
 
 def _squeeze_op(name):
-    op = Op(name, _squeeze_fwd, saves=(), view=True)
+    op = ViewOp(name, _squeeze_fwd)
     op.backward(lambda ctx, g: g.reshape(ctx.inputs[0]._data.shape))
     return op
 
@@ -273,7 +318,7 @@ def _expand_geometry(a, sizes):
     nd, lead = len(sizes), len(sizes) - a.ndim
     if lead < 0:
         raise RuntimeError(
-            f"expand(torch.{_errors._TYPE_NAMES.get('float32')}{{{list(shape)}}}, "
+            f"expand(torch.{_errors._TYPE_NAMES[D._BY_NP[a.dtype].name]}{{{list(shape)}}}, "
             f"size={list(sizes)}): the number of sizes provided ({nd}) must be greater or "
             f"equal to the number of dimensions in the tensor ({a.ndim})")
     out_shape, out_st = [0] * nd, [0] * nd
@@ -299,10 +344,10 @@ def _expand_geometry(a, sizes):
 
 
 def _expand_fwd(ctx, a, shape, strides):
-    return _restride(a, shape, strides, read_only=_overlaps(shape, strides))
+    return _restride(a, shape, strides, read_only=_broadcasts(shape, strides))
 
 
-_expand = Op("ExpandBackward0", _expand_fwd, saves=(), view=True)
+_expand = ViewOp("ExpandBackward0", _expand_fwd)
 _expand.backward(lambda ctx, g: g)  # summed back to the input's shape by the wrapper
 
 
@@ -352,7 +397,7 @@ def broadcast_tensors(*tensors):
 
 # --- permutations ------------------------------------------------------------------------
 
-_permute = Op("PermuteBackward0", lambda ctx, a, dims: a.transpose(dims), saves=(), view=True)
+_permute = ViewOp("PermuteBackward0", lambda ctx, a, dims: a.transpose(dims))
 _permute.backward(lambda ctx, g: g.permute(tuple(np.argsort(ctx.kw["dims"]).tolist())))
 
 
@@ -376,9 +421,9 @@ def _swap_fwd(ctx, a, d0, d1):
     return a.transpose(perm)
 
 
-_transpose = Op("TransposeBackward0", _swap_fwd, saves=(), view=True)
+_transpose = ViewOp("TransposeBackward0", _swap_fwd)
 _transpose.backward(lambda ctx, g: g.transpose(ctx.kw["d0"], ctx.kw["d1"]))
-_t = Op("TBackward0", lambda ctx, a: a.T, saves=(), view=True)
+_t = ViewOp("TBackward0", lambda ctx, a: a.T)
 _t.backward(lambda ctx, g: g.t())
 
 
@@ -449,11 +494,9 @@ def _T(self):
 def _embed_fwd(ctx, g, shape, op, kw):
     out = np.zeros(shape, g.dtype)
     region = op.fwd(None, out, **kw)
-    if isinstance(region, tuple):  # a multi-output view (not used: those cat their grads)
-        raise AssertionError
-    if region.flags.writeable:
+    if not _overlaps(region.shape, _elem_strides(region)):
         region[...] = g
-    else:  # overlapping windows (unfold, as_strided): every element sums its gradients
+    else:  # overlapping windows (unfold): every element sums its gradients
         idx = op.fwd(None, np.arange(out.size).reshape(shape), **kw)
         np.add.at(out.reshape(-1), np.ascontiguousarray(idx).reshape(-1),
                   np.broadcast_to(g, idx.shape).reshape(-1))
@@ -465,7 +508,7 @@ _embed.backward(lambda ctx, g: ctx.kw["op"](g, **ctx.kw["kw"]))
 
 
 def _slicing_view(name, fwd):
-    op = Op(name, fwd, saves=(), view=True)
+    op = ViewOp(name, fwd)
     op.backward(lambda ctx, g: _embed(g, shape=ctx.inputs[0]._data.shape, op=op, kw=ctx.kw))
     return op
 
@@ -536,7 +579,7 @@ def _unfold_fwd(ctx, a, dimension, size, step):
     shape.append(size)
     st.append(st[dimension])
     st[dimension] *= step
-    return _restride(a, shape, st, read_only=_overlaps(shape, st))
+    return _restride(a, shape, st, read_only=_broadcasts(shape, st))
 
 
 _unfold = _slicing_view("UnfoldBackward0", _unfold_fwd)
@@ -557,7 +600,7 @@ def _as_strided_fwd(ctx, a, size, stride, storage_offset, buf):
     return _strided(buf, size, stride, storage_offset)
 
 
-_as_strided_op = Op("AsStridedBackward0", _as_strided_fwd, saves=(), view=True)
+_as_strided_op = ViewOp("AsStridedBackward0", _as_strided_fwd)
 
 
 @_as_strided_op.backward
@@ -634,12 +677,12 @@ def _multi(name, n, fwd=_split_fwd, bwd=_split_bwd):
     op = _MULTI.get((name, n))
     if op is None:
         if n == 1:  # a one-output op returns a single tensor: unpack and repack
-            op = Op(name, lambda ctx, a, **kw: fwd(ctx, a, **kw)[0], saves=(), view=True)
+            op = ViewOp(name, lambda ctx, a, **kw: fwd(ctx, a, **kw)[0])
             op.backward(bwd)
             one = op
             op = _MULTI[name, n] = lambda *a, **kw: (one(*a, **kw),)
         else:
-            op = _MULTI[name, n] = Op(name, fwd, saves=(), view=True, n_outputs=n)
+            op = _MULTI[name, n] = ViewOp(name, fwd, n_outputs=n)
             op.backward(bwd)
     return op
 
@@ -729,7 +772,13 @@ def unbind(input, dim=0):
 def _cat_fwd(ctx, *arrays, dim, dt, skip):
     parts = [a if a.dtype == dt.np else a.astype(dt.np) for i, a in enumerate(arrays)
              if i not in skip]
-    return np.concatenate(parts, dim) if len(parts) > 1 else parts[0].copy()
+    if len(parts) == 1:
+        return np.array(parts[0], order="C")
+    # PyTorch's cat result is contiguous whatever its inputs' layouts
+    shape = list(parts[0].shape)
+    shape[dim] = sum(p.shape[dim] for p in parts)
+    out = np.empty(shape, dt.np)
+    return np.concatenate(parts, dim, out=out)
 
 
 _cat = Op("CatBackward0", _cat_fwd, saves=())
@@ -789,7 +838,8 @@ concat = concatenate = cat
 
 
 def _stack_fwd(ctx, *arrays, dim, dt):
-    return np.stack([a if a.dtype == dt.np else a.astype(dt.np) for a in arrays], dim)
+    return np.ascontiguousarray(np.stack([a if a.dtype == dt.np else a.astype(dt.np)
+                                          for a in arrays], dim))
 
 
 _stack = Op("StackBackward0", _stack_fwd, saves=())

@@ -113,6 +113,33 @@ def evenly_grad(g, x, r):
     return g * _wrap((mask / max(int(mask.sum()), 1)).astype(g._data.dtype))
 
 
+def dim_alias(fn):
+    """PyTorch takes NumPy's ``axis=`` wherever it takes ``dim=``."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kw):
+        if "axis" in kw:
+            kw["dim"] = kw.pop("axis")
+        return fn(*args, **kw)
+    return wrapper
+
+
+_KERNEL_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                 "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
+                 "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+                 "complex128": "ComplexDouble"}
+
+
+def _not_implemented(kernel, dt):
+    return NotImplementedError(f'"{kernel}" not implemented for '
+                               f"'{_KERNEL_NAMES.get(dt.name, dt.name)}'")
+
+
+def real_only(input, kernel=None, message=None):
+    """Ordering ops refuse complex input, each in its own PyTorch words."""
+    if input.dtype.is_complex:
+        raise _not_implemented(kernel, input.dtype) if kernel else RuntimeError(message)
+
+
 def _dim_of(input, dim):
     return _errors.wrap_dim(dim, input.dim())
 
@@ -120,7 +147,6 @@ def _dim_of(input, dim):
 def _nonempty_dim(name, input, d, sep="()"):
     if input.dim() and input._data.shape[d] == 0:
         raise IndexError(f"{name}{sep}: Expected reduction dim {d} to have non-zero size.")
-
 
 
 def _rows(a, d):
@@ -153,6 +179,30 @@ def _keys(a, desc):
     else:
         r = np.unique(a.reshape(-1), return_inverse=True)[1].reshape(a.shape)
     return -r if desc else r
+
+
+def _real(a):
+    """``a`` as a NumPy-native numeric array (bfloat16 goes through float32)."""
+    return a if a.dtype.kind in "biuf" else a.astype(np.float32)
+
+
+def _order_key(a, desc):
+    """Cheap keys whose ascending order (NaN last) is the comparator's, ties kept; descending
+    maps NaN to -inf, which ties with +inf and so gets replayed with exact keys."""
+    a = _real(a)
+    if not desc:
+        return a
+    if a.dtype.kind == "f":
+        return np.where(np.isnan(a), -np.inf, -a)
+    return np.iinfo(a.dtype).max - a if a.dtype.kind == "u" else ~a
+
+
+def _ties(s):
+    """Rows of sorted keys ``s`` with two equal neighbours (NaNs count as equal)."""
+    eq = s[:, 1:] == s[:, :-1]
+    if s.dtype.kind == "f":
+        eq |= np.isnan(s[:, 1:]) & np.isnan(s[:, :-1])
+    return eq.any(1)
 
 
 def _swap(K, I, rows, p, q):
@@ -458,11 +508,10 @@ def _sort_indices(a, dim, descending, stable):
     if stable or n <= 16 or radix or D._BY_NP[a.dtype].name not in _STD_SORT_KINDS:
         return idx
     rows, mshape = _rows(a, dim)
-    K = _keys(rows, descending)
     ir = _rows(idx, dim)[0].copy()
-    tie = (np.diff(np.take_along_axis(K, ir, 1), axis=1) == 0).any(1)
+    tie = _ties(np.take_along_axis(_real(rows), ir, 1))
     if tie.any():
-        Kt = K[tie]
+        Kt = _keys(rows[tie], descending)
         It = np.broadcast_to(np.arange(n), Kt.shape).copy()
         _std_sort(Kt, It, n)
         ir[tie] = It
@@ -514,12 +563,16 @@ _sort = Op("SortBackward0", _sort_fwd, saves=(), n_outputs=2, nondiff_outputs=(1
 _sort.backward(_select_bwd)
 
 
+@dim_alias
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    real_only(input, message=" Sort does not support complex dtypes on CPU")
     return RT.sort(_sort(input, dim=_dim_of(input, dim), descending=bool(descending),
                          stable=bool(stable)))
 
 
+@dim_alias
 def argsort(input, dim=-1, descending=False, stable=False):
+    real_only(input, message=" Sort does not support complex dtypes on CPU")
     a = input._data
     if a.ndim == 0:
         return _wrap(np.zeros((), np.int64))
@@ -536,16 +589,21 @@ def msort(input, *, out=None):
 def _topk_rows(rows, k, largest, sorted):
     """Per-row positions PyTorch's topk_impl_loop picks, in its output order."""
     n = rows.shape[1]
-    K = _keys(rows, largest)
-    order = np.argsort(K, axis=1, kind="stable")
-    idx = order[:, :k].copy()
     partial = k * 64 <= n  # std::partial_sort, else std::nth_element (+ std::sort)
-    if not partial and not sorted and k > 1:
+    v = _order_key(rows, largest)
+    # the k + 1 first in comparator order, by value then position; without ties among them
+    # every algorithm agrees with that order
+    cand = np.argpartition(v, k, axis=1)[:, :k + 1] if k < n else np.broadcast_to(
+        np.arange(n), v.shape)
+    cv = np.take_along_axis(v, cand, 1)
+    o = np.lexsort((cand, cv), axis=1)
+    idx = np.take_along_axis(cand, o[:, :k], 1)
+    if not partial and not sorted and k > 1:  # nth_element's own arrangement shows
         need = np.ones(len(rows), bool)
     else:
-        need = (np.diff(np.take_along_axis(K, order[:, :k + 1], 1), axis=1) == 0).any(1)
+        need = _ties(np.take_along_axis(cv, o, 1))
     if need.any():
-        Kn = K[need]
+        Kn = _keys(rows[need], largest)
         In = np.broadcast_to(np.arange(n), Kn.shape).copy()
         if partial:
             for r in range(len(Kn)):
@@ -576,7 +634,9 @@ _topk = Op("TopkBackward0", _topk_fwd, saves=(), n_outputs=2, nondiff_outputs=(1
 _topk.backward(_select_bwd)
 
 
+@dim_alias
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    real_only(input, message=" topk does not support complex dtypes on CPU")
     d = _dim_of(input, dim)
     n = input._data.shape[d] if input.dim() else 1
     if not 0 <= k <= n:
@@ -588,12 +648,15 @@ def _kth_fwd(ctx, a, k, dim, keepdim):
     if a.ndim == 0:
         return a.copy(), np.zeros((), np.int64)
     rows, mshape = _rows(a, dim)
-    K = _keys(rows, False)
-    pick = np.argsort(K, axis=1, kind="stable")[:, k - 1]
-    kth = np.take_along_axis(K, pick[:, None], 1)
-    tie = (K == kth).sum(1) > 1  # only then does quickselect's tie order show
+    v = _real(rows)
+    pick = np.argpartition(v, k - 1, axis=1)[:, k - 1]
+    kth = np.take_along_axis(v, pick[:, None], 1)
+    same = v == kth
+    if v.dtype.kind == "f":
+        same |= np.isnan(v) & np.isnan(kth)
+    tie = same.sum(1) > 1  # only then does quickselect's tie order show
     if tie.any():
-        Kt = K[tie]
+        Kt = _keys(rows[tie], False)
         It = np.broadcast_to(np.arange(rows.shape[1]), Kt.shape).copy()
         _quickselect(Kt, It, k - 1)
         pick[tie] = It[:, k - 1]
@@ -614,7 +677,9 @@ _kthvalue = Op("KthvalueBackward0", _kth_fwd, saves=(), n_outputs=2, nondiff_out
 _kthvalue.backward(_select_bwd)
 
 
+@dim_alias
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    real_only(input, "kthvalue_cpu")
     d = _dim_of(input, dim)
     _nonempty_dim("kthvalue", input, d)
     n = input._data.shape[d] if input.dim() else 1
@@ -637,8 +702,10 @@ def _unique_result(out, inverse, counts, return_inverse, return_counts):
     return res
 
 
+@dim_alias
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """Sorted unique values (PyTorch's CPU kernel sorts even when ``sorted=False``)."""
+    real_only(input, "unique")
     a = input._data
     if dim is None:
         flat = a.reshape(-1)
@@ -650,6 +717,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return _unique_result(out, inv.reshape(-1), cnt, return_inverse, return_counts)
 
 
+@dim_alias
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     a = input._data
     if dim is None:
@@ -672,16 +740,6 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 # --- bincount, histc -----------------------------------------------------------------------
-
-_KERNEL_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
-                 "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
-                 "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
-def _not_implemented(kernel, dt):
-    return NotImplementedError(f'"{kernel}" not implemented for '
-                               f"'{_KERNEL_NAMES.get(dt.name, dt.name)}'")
-
 
 def bincount(input, weights=None, minlength=0):
     if input.dtype.category != D._CATEGORY_INT:
@@ -706,6 +764,7 @@ def _fmt(v):
 
 
 def histc(input, bins=100, min=0, max=0, *, out=None):
+    real_only(input, "aminmax_cpu")
     if not input.dtype.is_floating_point:
         raise _not_implemented("histogram_cpu", input.dtype)
     if bins <= 0:
@@ -899,10 +958,12 @@ def _quantile_call(input, q, dim, keepdim, interpolation, ignore_nan):
     return _squeeze_last(r)
 
 
+@dim_alias
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     return _quantile_call(input, q, dim, keepdim, interpolation, False)
 
 
+@dim_alias
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     return _quantile_call(input, q, dim, keepdim, interpolation, True)
 

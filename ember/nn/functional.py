@@ -5,27 +5,28 @@ this module only adapts arguments the way torch.nn.functional does: legacy
 ``size_average``/``reduce``, the implicit softmax dim, ``inplace`` flags, and the
 Python-level checks PyTorch makes before calling its kernels.
 """
-import math
 import warnings
 
 from .._ops import nn_ops as _N
+from .._ops import normalization as _NORM
+from .._ops import attention as _ATT
 from .._ops import loss as _L
-from .._ops import pooling as _P
-from .._ops import resample as _R
 from .._ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
                          conv_transpose2d, conv_transpose3d, unfold, fold)
 from .._ops.elementwise import sigmoid, tanh  # noqa: F401
 from .._ops.nn_ops import (relu, relu6, hardtanh, elu, selu, celu, leaky_relu,  # noqa: F401
                            gelu, silu, mish, softplus, softsign, hardsigmoid, hardswish,
                            logsigmoid, tanhshrink, softshrink, hardshrink, threshold, prelu,
-                           rrelu, glu, bilinear, linear, one_hot, cosine_similarity,
-                           pairwise_distance, pdist, local_response_norm, rms_norm,
-                           selu_, celu_, rrelu_, threshold_)
+                           rrelu, glu, bilinear, linear, one_hot, selu_, celu_, rrelu_,
+                           threshold_, embedding_bag)
+from .._ops.normalization import local_response_norm, rms_norm  # noqa: F401
+from .._ops.distance import cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from .._ops.pooling import (max_pool1d, max_pool2d, max_pool3d, avg_pool1d,  # noqa: F401
                             avg_pool2d, avg_pool3d, adaptive_avg_pool1d, adaptive_avg_pool2d,
                             adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
                             adaptive_max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d,
-                            lp_pool1d, lp_pool2d)
+                            lp_pool1d, lp_pool2d, lp_pool3d, fractional_max_pool2d,
+                            fractional_max_pool3d)
 from .._ops.resample import (pad, interpolate, upsample, upsample_nearest,  # noqa: F401
                              upsample_bilinear, pixel_shuffle, pixel_unshuffle,
                              channel_shuffle, grid_sample, affine_grid)
@@ -178,7 +179,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    return _N.batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+    return _NORM.batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
                          eps)
 
 
@@ -191,12 +192,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if n == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {_size(input.shape)}")
-    return _N.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
+    return _NORM.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
                             momentum, eps)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    return _N.layer_norm(input, normalized_shape, weight, bias, eps)
+    return _NORM.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -205,7 +206,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"{input.dim()}")
     _verify_batch_size([input.shape[0] * input.shape[1] // num_groups, num_groups]
                        + list(input.shape[2:]))
-    return _N.group_norm(input, num_groups, weight, bias, eps)
+    return _NORM.group_norm(input, num_groups, weight, bias, eps)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -353,12 +354,18 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return _L._apply_reduction(loss, _L.get_enum(reduction))
 
 
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    return _L.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
+                       zero_infinity)
+
+
 # --- attention -----------------------------------------------------------------------------------
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
-    return _N.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p,
-                                           is_causal, scale, enable_gqa)
+    return _ATT.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p,
+                                             is_causal, scale, enable_gqa)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -374,6 +381,18 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=True):
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True,
+                                 _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True,
+                                 _random_samples)
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):

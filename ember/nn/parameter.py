@@ -73,14 +73,12 @@ class Buffer(Tensor, metaclass=_BufferMeta):
 class UninitializedTensorMixin:
     """Placeholder for lazy modules: shape unknown until ``materialize``."""
 
-    _allowed = ("materialize", "shape", "size", "dim", "ndim", "requires_grad",
-                "requires_grad_", "grad", "grad_fn", "is_leaf", "dtype", "device")
-
     def materialize(self, shape, device=None, dtype=None):
+        """Give the placeholder real (uninitialised) storage and its final class."""
         from .._creation import empty
         if isinstance(shape, int):
             shape = (shape,)
-        new = empty(tuple(shape), dtype=dtype or self.dtype)
+        new = empty(tuple(shape), dtype=dtype or self.dtype, device=device)
         self._data = new._data
         self._storage_obj = new._storage()
         self._vc_list = None

@@ -3,6 +3,7 @@ import warnings
 
 from ..._creation import empty
 from .. import functional as F
+from .. import init as _init  # the name `init` is PReLU's argument
 from ..parameter import Parameter
 from .module import Module
 
@@ -261,8 +262,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        from .. import init
-        init.constant_(self.weight, self.init)
+        _init.constant_(self.weight, self.init)
 
     def forward(self, input):
         return F.prelu(input, self.weight)

@@ -75,7 +75,6 @@ class CIFAR10(VisionDataset):
 
     def download(self):
         if self._check_integrity():
-            print("Files already downloaded and verified")
             return
         download_and_extract_archive(self.url, self.root, filename=self.filename,
                                      md5=self.tgz_md5)

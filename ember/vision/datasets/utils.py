@@ -13,8 +13,6 @@ import shutil
 import tarfile
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 
 USER_AGENT = "ember/vision"
@@ -48,41 +46,15 @@ def _mirrored(url):
     return base.rstrip("/") + "/" + url.rsplit("/", 1)[-1]
 
 
-def _progress(total, desc):
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False)
-
-
-def _fetch(url, dest, timeout):
-    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:
-        total = int(resp.headers.get("Content-Length") or 0) or None
-        bar = _progress(total, os.path.basename(dest))
-        got = 0
-        try:
-            with open(dest, "wb") as f:
-                while True:
-                    chunk = resp.read(1024 * 64)
-                    if not chunk:
-                        break
-                    f.write(chunk)
-                    got += len(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
-        finally:
-            if bar is not None:
-                bar.close()
-        if total is not None and got != total:
-            raise urllib.error.ContentTooShortError(
-                f"retrieval incomplete: got only {got} out of {total} bytes", None)
-
-
 def download_url(url, root, filename=None, md5=None, max_redirect_hops=3, retries=3,
                  timeout=30):
-    """Fetch ``url`` into ``root/filename`` (skipped when a verified copy is there)."""
+    """Fetch ``url`` into ``root/filename`` unless a file that passes ``md5`` is there.
+
+    Network failures (refused, reset, a body shorter than its Content-Length) are retried
+    ``retries`` times; an MD5 mismatch is not (the server has the wrong bytes). Either way
+    the temporary download is removed and a RuntimeError names the URL and the cause.
+    """
+    from ... import hub
     root = os.path.expanduser(root)
     filename = filename or os.path.basename(url)
     fpath = os.path.join(root, filename)
@@ -93,10 +65,10 @@ def download_url(url, root, filename=None, md5=None, max_redirect_hops=3, retrie
     last = None
     for attempt in range(retries):
         fd, tmp = tempfile.mkstemp(prefix=".download-", dir=root)
-        os.close(fd)
         try:
             print(f"Downloading {url} to {fpath}")
-            _fetch(url, tmp, timeout)
+            with os.fdopen(fd, "wb") as f:
+                hub.fetch(url, f, progress=True, timeout=timeout, user_agent=USER_AGENT)
             if md5 is not None and not check_md5(tmp, md5):
                 raise RuntimeError(f"The MD5 checksum of the file downloaded from {url} does "
                                    f"not match: expected {md5}, got {calculate_md5(tmp)}. "
@@ -104,13 +76,13 @@ def download_url(url, root, filename=None, md5=None, max_redirect_hops=3, retrie
             os.replace(tmp, fpath)
             return fpath
         except RuntimeError:
-            _remove(tmp)
             raise
-        except (urllib.error.URLError, OSError, ConnectionError) as e:
-            _remove(tmp)
+        except hub.NETWORK_ERRORS as e:
             last = e
             if attempt + 1 < retries:
                 time.sleep(0.2 * (attempt + 1))
+        finally:
+            _remove(tmp)
     raise RuntimeError(f"Failed to download {url} after {retries} attempts: {last}")
 
 

@@ -1,16 +1,7 @@
-"""ember.vision.transforms: torchvision.transforms' role."""
-from .transforms import (Compose, ToTensor, PILToTensor, ConvertImageDtype, ToPILImage,
-                         Normalize, Resize, CenterCrop, Pad, Lambda, RandomApply, RandomOrder,
-                         RandomChoice, RandomCrop, RandomHorizontalFlip, RandomVerticalFlip,
-                         RandomResizedCrop, FiveCrop, TenCrop, RandomRotation, RandomAffine,
-                         RandomPerspective, ColorJitter, Grayscale, RandomGrayscale,
-                         GaussianBlur, RandomErasing)
-from .functional import InterpolationMode
-from . import functional
+"""ember.vision.transforms: torchvision.transforms' role (PIL images and ember tensors)."""
+from .transforms import *  # noqa: F401,F403
+from .transforms import __all__ as _all
+from .functional import InterpolationMode  # noqa: F401
+from . import functional  # noqa: F401
 
-__all__ = ["Compose", "ToTensor", "PILToTensor", "ConvertImageDtype", "ToPILImage",
-           "Normalize", "Resize", "CenterCrop", "Pad", "Lambda", "RandomApply", "RandomOrder",
-           "RandomChoice", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
-           "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation", "RandomAffine",
-           "RandomPerspective", "ColorJitter", "Grayscale", "RandomGrayscale", "GaussianBlur",
-           "RandomErasing", "InterpolationMode", "functional"]
+__all__ = list(_all) + ["functional"]

@@ -1,44 +1,62 @@
-"""Transform classes (torchvision.transforms' role), reprs as torchvision prints them.
+"""Transform classes (torchvision.transforms' role), printed as torchvision prints them.
 
-Random transforms draw their parameters from ember's generator with the same calls,
-in the same order, as torchvision, so a seed picks the same crops and flips.
+Random transforms draw their parameters from ember's generator with the same calls, in the
+same order, as torchvision (``torch.rand(1)``, ``randint(size=(1,))``, ``empty(1).uniform_``,
+``randperm(4)``), and RandomOrder / RandomChoice use Python's ``random`` as torchvision does,
+so a seed picks the same crops, flips and angles. Most classes are ember.nn.Modules, as they
+are torch.nn.Modules in torchvision.
 """
 import math
 import numbers
+import random
+import warnings
 from collections.abc import Sequence
 
-from ... import _dtype as D
+from ... import nn
 from . import functional as F
-from .functional import InterpolationMode
+from .functional import InterpolationMode, _interpolation_modes_from_int
+
+__all__ = ["Compose", "ToTensor", "PILToTensor", "ConvertImageDtype", "ToPILImage", "Normalize",
+           "Resize", "CenterCrop", "Pad", "Lambda", "RandomApply", "RandomChoice",
+           "RandomOrder", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
+           "RandomResizedCrop", "FiveCrop", "TenCrop", "LinearTransformation", "ColorJitter",
+           "RandomRotation", "RandomAffine", "Grayscale", "RandomGrayscale",
+           "RandomPerspective", "RandomErasing", "GaussianBlur", "InterpolationMode",
+           "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
+           "RandomAutocontrast", "RandomEqualize"]
 
 
-def _rand():
-    from ..._ops.random_ops import rand
+def _rand1():
+    from ... import rand
     return rand(1)
 
 
 def _randint(low, high):
-    from ..._ops.random_ops import randint
+    from ... import randint
     return randint(low, high, size=(1,)).item()
 
 
-def _uniform(a, b):
-    from ..._creation import empty
-    return empty(1).uniform_(a, b).item()
+def _uniform(low, high):
+    from ... import empty
+    return empty(1).uniform_(low, high).item()
 
 
-def _setup_size(size, error_msg):
-    if isinstance(size, numbers.Number):
-        return int(size), int(size)
-    if isinstance(size, Sequence) and len(size) == 1:
-        return size[0], size[0]
-    if len(size) != 2:
-        raise ValueError(error_msg)
-    return tuple(size)
+def _is_tensor(x):
+    return F._is_tensor(x)
 
 
-def _interp_name(mode):
-    return mode.value
+def _as_mode(interpolation):
+    return _interpolation_modes_from_int(interpolation) if isinstance(interpolation, int) \
+        else interpolation
+
+
+def _tensor_fill(fill, channels):
+    return [float(fill)] * channels if isinstance(fill, (int, float)) else \
+        [float(f) for f in fill]
+
+
+def _list_repr(name, items, head=""):
+    return name + "(" + head + "".join(f"\n    {t}" for t in items) + "\n)"
 
 
 class Compose:
@@ -51,18 +69,7 @@ class Compose:
         return img
 
     def __repr__(self):
-        body = "".join(f"\n    {t}" for t in self.transforms)
-        return f"{type(self).__name__}({body}\n)"
-
-
-class _Module:
-    """Transforms are callables whose ``forward`` does the work (like torch Modules)."""
-
-    def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
+        return _list_repr(self.__class__.__name__, self.transforms)
 
 
 class ToTensor:
@@ -70,7 +77,7 @@ class ToTensor:
         return F.to_tensor(pic)
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        return f"{self.__class__.__name__}()"
 
 
 class PILToTensor:
@@ -78,11 +85,12 @@ class PILToTensor:
         return F.pil_to_tensor(pic)
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        return f"{self.__class__.__name__}()"
 
 
-class ConvertImageDtype(_Module):
+class ConvertImageDtype(nn.Module):
     def __init__(self, dtype):
+        super().__init__()
         self.dtype = dtype
 
     def forward(self, image):
@@ -97,106 +105,133 @@ class ToPILImage:
         return F.to_pil_image(pic, self.mode)
 
     def __repr__(self):
-        return f"{type(self).__name__}()" if self.mode is None else \
-            f"{type(self).__name__}(mode={self.mode})"
+        mode = "" if self.mode is None else f"mode={self.mode}"
+        return f"{self.__class__.__name__}({mode})"
 
 
-class Normalize(_Module):
+class Normalize(nn.Module):
     def __init__(self, mean, std, inplace=False):
+        super().__init__()
         self.mean, self.std, self.inplace = mean, std, inplace
 
     def forward(self, tensor):
         return F.normalize(tensor, self.mean, self.std, self.inplace)
 
     def __repr__(self):
-        return f"{type(self).__name__}(mean={self.mean}, std={self.std})"
+        return f"{self.__class__.__name__}(mean={self.mean}, std={self.std})"
 
 
-class Resize(_Module):
+class Resize(nn.Module):
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None,
                  antialias=True):
+        super().__init__()
         if not isinstance(size, (int, Sequence)):
             raise TypeError(f"Size should be int or sequence. Got {type(size)}")
         if isinstance(size, Sequence) and len(size) not in (1, 2):
             raise ValueError("If size is a sequence, it should have 1 or 2 values")
         self.size = size
         self.max_size = max_size
-        self.interpolation = F._interp(interpolation)
+        self.interpolation = _as_mode(interpolation)
         self.antialias = antialias
 
     def forward(self, img):
         return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
     def __repr__(self):
-        return (f"{type(self).__name__}(size={self.size}, interpolation="
-                f"{_interp_name(self.interpolation)}, max_size={self.max_size}, "
+        return (f"{self.__class__.__name__}(size={self.size}, interpolation="
+                f"{self.interpolation.value}, max_size={self.max_size}, "
                 f"antialias={self.antialias})")
 
 
-class CenterCrop(_Module):
+class CenterCrop(nn.Module):
     def __init__(self, size):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
 
     def forward(self, img):
         return F.center_crop(img, self.size)
 
     def __repr__(self):
-        return f"{type(self).__name__}(size={self.size})"
+        return f"{self.__class__.__name__}(size={self.size})"
 
 
-class Pad(_Module):
+class Pad(nn.Module):
     def __init__(self, padding, fill=0, padding_mode="constant"):
-        if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+        super().__init__()
+        if not isinstance(padding, (numbers.Number, tuple, list)):
+            raise TypeError("Got inappropriate padding arg")
+        if not isinstance(fill, (numbers.Number, tuple, list)):
+            raise TypeError("Got inappropriate fill arg")
+        if padding_mode not in ["constant", "edge", "reflect", "symmetric"]:
             raise ValueError("Padding mode should be either constant, edge, reflect or "
                              "symmetric")
+        if isinstance(padding, Sequence) and len(padding) not in [1, 2, 4]:
+            raise ValueError("Padding must be an int or a 1, 2, or 4 element tuple, not a "
+                             f"{len(padding)} element tuple")
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
     def forward(self, img):
         return F.pad(img, self.padding, self.fill, self.padding_mode)
 
     def __repr__(self):
-        return (f"{type(self).__name__}(padding={self.padding}, fill={self.fill}, "
+        return (f"{self.__class__.__name__}(padding={self.padding}, fill={self.fill}, "
                 f"padding_mode={self.padding_mode})")
 
 
 class Lambda:
     def __init__(self, lambd):
         if not callable(lambd):
-            raise TypeError(f"Argument lambd should be callable, got {repr(type(lambd).__name__)}")
+            raise TypeError(f"Argument lambd should be callable, got "
+                            f"{repr(type(lambd).__name__)}")
         self.lambd = lambd
 
     def __call__(self, img):
         return self.lambd(img)
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        return f"{self.__class__.__name__}()"
 
 
-class RandomApply(_Module):
+class RandomTransforms:
+    def __init__(self, transforms):
+        if not isinstance(transforms, Sequence):
+            raise TypeError("Argument transforms should be a sequence")
+        self.transforms = transforms
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError()
+
+    def __repr__(self):
+        return _list_repr(self.__class__.__name__, self.transforms)
+
+
+class RandomApply(nn.Module):
     def __init__(self, transforms, p=0.5):
-        self.transforms, self.p = transforms, p
+        super().__init__()
+        self.transforms = transforms
+        self.p = p
 
     def forward(self, img):
-        if self.p < _rand().item():
+        if self.p < _rand1():
             return img
         for t in self.transforms:
             img = t(img)
         return img
 
     def __repr__(self):
-        body = "".join(f"\n    {t}" for t in self.transforms)
-        return f"{type(self).__name__}(\n    p={self.p}{body}\n)"
+        return _list_repr(self.__class__.__name__, self.transforms, head=f"\n    p={self.p}")
 
 
-class RandomOrder(Compose):
+class RandomOrder(RandomTransforms):
     def __call__(self, img):
-        from ..._ops.random_ops import randperm
-        for i in randperm(len(self.transforms)).tolist():
+        order = list(range(len(self.transforms)))
+        random.shuffle(order)
+        for i in order:
             img = self.transforms[i](img)
         return img
 
 
-class RandomChoice(Compose):
+class RandomChoice(RandomTransforms):
     def __init__(self, transforms, p=None):
         super().__init__(transforms)
         if p is not None and not isinstance(p, Sequence):
@@ -204,23 +239,13 @@ class RandomChoice(Compose):
         self.p = p
 
     def __call__(self, *args):
-        from ..._ops.random_ops import multinomial
-        from ..._creation import tensor
-        p = self.p if self.p is not None else [1.0] * len(self.transforms)
-        idx = int(multinomial(tensor(p), 1).item())
-        return self.transforms[idx](*args)
+        return random.choices(self.transforms, weights=self.p)[0](*args)
 
     def __repr__(self):
         return f"{super().__repr__()}(p={self.p})"
 
 
-class RandomCrop(_Module):
-    def __init__(self, size, padding=None, pad_if_needed=False, fill=0,
-                 padding_mode="constant"):
-        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
-        self.padding, self.pad_if_needed = padding, pad_if_needed
-        self.fill, self.padding_mode = fill, padding_mode
-
+class RandomCrop(nn.Module):
     @staticmethod
     def get_params(img, output_size):
         _, h, w = F.get_dimensions(img)
@@ -230,62 +255,125 @@ class RandomCrop(_Module):
                              f"{(h, w)}")
         if w == tw and h == th:
             return 0, 0, h, w
-        return _randint(0, h - th + 1), _randint(0, w - tw + 1), th, tw
+        i = _randint(0, h - th + 1)
+        j = _randint(0, w - tw + 1)
+        return i, j, th, tw
+
+    def __init__(self, size, padding=None, pad_if_needed=False, fill=0,
+                 padding_mode="constant"):
+        super().__init__()
+        self.size = tuple(_setup_size(size, "Please provide only two dimensions (h, w) for "
+                                            "size."))
+        self.padding, self.pad_if_needed = padding, pad_if_needed
+        self.fill, self.padding_mode = fill, padding_mode
 
     def forward(self, img):
         if self.padding is not None:
             img = F.pad(img, self.padding, self.fill, self.padding_mode)
-        _, h, w = F.get_dimensions(img)
-        if self.pad_if_needed and w < self.size[1]:
-            img = F.pad(img, [self.size[1] - w, 0], self.fill, self.padding_mode)
-        if self.pad_if_needed and h < self.size[0]:
-            img = F.pad(img, [0, self.size[0] - h], self.fill, self.padding_mode)
+        _, height, width = F.get_dimensions(img)
+        if self.pad_if_needed and width < self.size[1]:
+            img = F.pad(img, [self.size[1] - width, 0], self.fill, self.padding_mode)
+        if self.pad_if_needed and height < self.size[0]:
+            img = F.pad(img, [0, self.size[0] - height], self.fill, self.padding_mode)
         i, j, h, w = self.get_params(img, self.size)
         return F.crop(img, i, j, h, w)
 
     def __repr__(self):
-        return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
+        return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip(_Module):
+class RandomHorizontalFlip(nn.Module):
     def __init__(self, p=0.5):
+        super().__init__()
         self.p = p
 
     def forward(self, img):
-        return F.hflip(img) if _rand().item() < self.p else img
+        return F.hflip(img) if _rand1() < self.p else img
 
     def __repr__(self):
-        return f"{type(self).__name__}(p={self.p})"
+        return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomVerticalFlip(RandomHorizontalFlip):
+class RandomVerticalFlip(nn.Module):
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
     def forward(self, img):
-        return F.vflip(img) if _rand().item() < self.p else img
+        return F.vflip(img) if _rand1() < self.p else img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomResizedCrop(_Module):
+class RandomPerspective(nn.Module):
+    def __init__(self, distortion_scale=0.5, p=0.5, interpolation=InterpolationMode.BILINEAR,
+                 fill=0):
+        super().__init__()
+        self.p = p
+        self.interpolation = _as_mode(interpolation)
+        self.distortion_scale = distortion_scale
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+
+    def forward(self, img):
+        fill = self.fill
+        channels, height, width = F.get_dimensions(img)
+        if _is_tensor(img):
+            fill = _tensor_fill(fill, channels)
+        if _rand1() < self.p:
+            start, end = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, start, end, self.interpolation, fill)
+        return img
+
+    @staticmethod
+    def get_params(width, height, distortion_scale):
+        dx = int(distortion_scale * (width // 2))
+        dy = int(distortion_scale * (height // 2))
+        # Draw order: x then y of each corner, clockwise from the top left.
+        topleft = [_randint(0, dx + 1), _randint(0, dy + 1)]
+        topright = [_randint(width - dx - 1, width), _randint(0, dy + 1)]
+        botright = [_randint(width - dx - 1, width), _randint(height - dy - 1, height)]
+        botleft = [_randint(0, dx + 1), _randint(height - dy - 1, height)]
+        start = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return start, [topleft, topright, botright, botleft]
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomResizedCrop(nn.Module):
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
                  interpolation=InterpolationMode.BILINEAR, antialias=True):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
-        self.interpolation = F._interp(interpolation)
+        if not isinstance(scale, Sequence):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, Sequence):
+            raise TypeError("Ratio should be a sequence")
+        if scale[0] > scale[1] or ratio[0] > ratio[1]:
+            warnings.warn("Scale and ratio should be of kind (min, max)")
+        self.interpolation = _as_mode(interpolation)
         self.antialias = antialias
         self.scale, self.ratio = scale, ratio
 
     @staticmethod
     def get_params(img, scale, ratio):
+        from ... import tensor, log, empty, exp
         _, height, width = F.get_dimensions(img)
         area = height * width
-        from ..._creation import tensor
-        log_ratio = tensor(ratio).log()
-        lo, hi = log_ratio[0].item(), log_ratio[1].item()
-        from ..._creation import empty
+        log_ratio = log(tensor(ratio))
         for _ in range(10):
             target_area = area * empty(1).uniform_(scale[0], scale[1]).item()
-            aspect = empty(1).uniform_(lo, hi).exp().item()
+            aspect = exp(empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
             w = int(round(math.sqrt(target_area * aspect)))
             h = int(round(math.sqrt(target_area / aspect)))
             if 0 < w <= width and 0 < h <= height:
                 return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
+        # Fallback: the largest central crop within the ratio range.
         in_ratio = float(width) / float(height)
         if in_ratio < min(ratio):
             w, h = width, int(round(width / min(ratio)))
@@ -301,26 +389,27 @@ class RandomResizedCrop(_Module):
                               antialias=self.antialias)
 
     def __repr__(self):
-        scale = tuple(round(s, 4) for s in self.scale)
-        ratio = tuple(round(r, 4) for r in self.ratio)
-        return (f"{type(self).__name__}(size={self.size}, scale={scale}, ratio={ratio}, "
-                f"interpolation={_interp_name(self.interpolation)}, "
-                f"antialias={self.antialias})")
+        return (f"{self.__class__.__name__}(size={self.size}"
+                f", scale={tuple(round(s, 4) for s in self.scale)}"
+                f", ratio={tuple(round(r, 4) for r in self.ratio)}"
+                f", interpolation={self.interpolation.value}, antialias={self.antialias})")
 
 
-class FiveCrop(_Module):
+class FiveCrop(nn.Module):
     def __init__(self, size):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
 
     def forward(self, img):
         return F.five_crop(img, self.size)
 
     def __repr__(self):
-        return f"{type(self).__name__}(size={self.size})"
+        return f"{self.__class__.__name__}(size={self.size})"
 
 
-class TenCrop(_Module):
+class TenCrop(nn.Module):
     def __init__(self, size, vertical_flip=False):
+        super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
         self.vertical_flip = vertical_flip
 
@@ -328,52 +417,164 @@ class TenCrop(_Module):
         return F.ten_crop(img, self.size, self.vertical_flip)
 
     def __repr__(self):
-        return f"{type(self).__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
+        return f"{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
 
 
-def _degrees(degrees, name="degrees"):
-    if isinstance(degrees, numbers.Number):
-        if degrees < 0:
-            raise ValueError(f"If {name} is a single number, it must be positive.")
-        return [float(-degrees), float(degrees)]
-    if len(degrees) != 2:
-        raise ValueError(f"If {name} is a sequence, it must be of len 2.")
-    return [float(d) for d in degrees]
+class LinearTransformation(nn.Module):
+    """Flatten (C, H, W), subtract ``mean_vector``, multiply by the (D, D) matrix (whitening)."""
+
+    def __init__(self, transformation_matrix, mean_vector):
+        super().__init__()
+        size = tuple(transformation_matrix.size())
+        if size[0] != size[1]:
+            raise ValueError(f"transformation_matrix should be square. Got {size} rectangular "
+                             "matrix.")
+        if mean_vector.size(0) != size[0]:
+            raise ValueError(f"mean_vector should have the same length {mean_vector.size(0)} "
+                             "as any one of the dimensions of the transformation_matrix "
+                             f"[{size}]")
+        if transformation_matrix.dtype != mean_vector.dtype:
+            raise ValueError(f"Input tensors should have the same dtype. Got "
+                             f"{transformation_matrix.dtype} and {mean_vector.dtype}")
+        self.transformation_matrix = transformation_matrix
+        self.mean_vector = mean_vector
+
+    def forward(self, tensor):
+        shape = tensor.shape
+        n = shape[-3] * shape[-2] * shape[-1]
+        if n != self.transformation_matrix.shape[0]:
+            raise ValueError("Input tensor and transformation matrix have incompatible shape."
+                             f"[{shape[-3]} x {shape[-2]} x {shape[-1]}] != "
+                             f"{self.transformation_matrix.shape[0]}")
+        flat = tensor.view(-1, n) - self.mean_vector
+        return flat.mm(self.transformation_matrix.to(flat.dtype)).view(shape)
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(transformation_matrix="
+                f"{self.transformation_matrix.tolist()}, "
+                f"mean_vector={self.mean_vector.tolist()})")
 
 
-class RandomRotation(_Module):
+class ColorJitter(nn.Module):
+    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        super().__init__()
+        self.brightness = self._check_input(brightness, "brightness")
+        self.contrast = self._check_input(contrast, "contrast")
+        self.saturation = self._check_input(saturation, "saturation")
+        self.hue = self._check_input(hue, "hue", center=0, bound=(-0.5, 0.5),
+                                     clip_first_on_zero=False)
+
+    def _check_input(self, value, name, center=1, bound=(0, float("inf")),
+                     clip_first_on_zero=True):
+        if isinstance(value, numbers.Number):
+            if value < 0:
+                raise ValueError(f"If {name} is a single number, it must be non negative.")
+            value = [center - float(value), center + float(value)]
+            if clip_first_on_zero:
+                value[0] = max(value[0], 0.0)
+        elif isinstance(value, (tuple, list)) and len(value) == 2:
+            value = [float(value[0]), float(value[1])]
+        else:
+            raise TypeError(f"{name} should be a single number or a list/tuple with length 2.")
+        if not bound[0] <= value[0] <= value[1] <= bound[1]:
+            raise ValueError(f"{name} values should be between {bound}, but got {value}.")
+        return None if value[0] == value[1] == center else tuple(value)
+
+    @staticmethod
+    def get_params(brightness, contrast, saturation, hue):
+        from ... import randperm
+        fn_idx = randperm(4)
+        b = None if brightness is None else _uniform(brightness[0], brightness[1])
+        c = None if contrast is None else _uniform(contrast[0], contrast[1])
+        s = None if saturation is None else _uniform(saturation[0], saturation[1])
+        h = None if hue is None else _uniform(hue[0], hue[1])
+        return fn_idx, b, c, s, h
+
+    def forward(self, img):
+        fn_idx, b, c, s, h = self.get_params(self.brightness, self.contrast, self.saturation,
+                                             self.hue)
+        for fn_id in fn_idx.tolist():
+            if fn_id == 0 and b is not None:
+                img = F.adjust_brightness(img, b)
+            elif fn_id == 1 and c is not None:
+                img = F.adjust_contrast(img, c)
+            elif fn_id == 2 and s is not None:
+                img = F.adjust_saturation(img, s)
+            elif fn_id == 3 and h is not None:
+                img = F.adjust_hue(img, h)
+        return img
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(brightness={self.brightness}, "
+                f"contrast={self.contrast}, saturation={self.saturation}, hue={self.hue})")
+
+
+class RandomRotation(nn.Module):
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False,
                  center=None, fill=0):
-        self.degrees = _degrees(degrees)
-        self.interpolation = F._interp(interpolation)
-        self.expand, self.center, self.fill = expand, center, fill
+        super().__init__()
+        self.interpolation = _as_mode(interpolation)
+        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
+        if center is not None:
+            _check_sequence_input(center, "center", req_sizes=(2,))
+        self.center = center
+        self.expand = expand
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
 
     @staticmethod
     def get_params(degrees):
         return float(_uniform(float(degrees[0]), float(degrees[1])))
 
     def forward(self, img):
+        fill = self.fill
+        channels, _, _ = F.get_dimensions(img)
+        if _is_tensor(img):
+            fill = _tensor_fill(fill, channels)
         angle = self.get_params(self.degrees)
-        return F.rotate(img, angle, self.interpolation, self.expand, self.center, self.fill)
+        return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
 
     def __repr__(self):
-        s = (f"{type(self).__name__}(degrees={self.degrees}, interpolation="
-             f"{_interp_name(self.interpolation)}, expand={self.expand}")
+        s = (f"{self.__class__.__name__}(degrees={self.degrees}, "
+             f"interpolation={self.interpolation.value}, expand={self.expand}")
         if self.center is not None:
             s += f", center={self.center}"
-        return s + f", fill={self.fill})"
+        if self.fill is not None:
+            s += f", fill={self.fill}"
+        return s + ")"
 
 
-class RandomAffine(_Module):
+class RandomAffine(nn.Module):
     def __init__(self, degrees, translate=None, scale=None, shear=None,
                  interpolation=InterpolationMode.NEAREST, fill=0, center=None):
-        self.degrees = _degrees(degrees)
-        self.translate, self.scale = translate, scale
-        if shear is not None and isinstance(shear, numbers.Number):
-            shear = [-float(shear), float(shear)]
-        self.shear = shear
-        self.interpolation = F._interp(interpolation)
-        self.fill, self.center = fill, center
+        super().__init__()
+        self.interpolation = _as_mode(interpolation)
+        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
+        if translate is not None:
+            _check_sequence_input(translate, "translate", req_sizes=(2,))
+            for t in translate:
+                if not 0.0 <= t <= 1.0:
+                    raise ValueError("translation values should be between 0 and 1")
+        self.translate = translate
+        if scale is not None:
+            _check_sequence_input(scale, "scale", req_sizes=(2,))
+            for s in scale:
+                if s <= 0:
+                    raise ValueError("scale values should be positive")
+        self.scale = scale
+        self.shear = shear if shear is None else _setup_angle(shear, name="shear",
+                                                              req_sizes=(2, 4))
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+        if center is not None:
+            _check_sequence_input(center, "center", req_sizes=(2,))
+        self.center = center
 
     @staticmethod
     def get_params(degrees, translate, scale_ranges, shears, img_size):
@@ -381,12 +582,12 @@ class RandomAffine(_Module):
         if translate is not None:
             max_dx = float(translate[0] * img_size[0])
             max_dy = float(translate[1] * img_size[1])
-            tx = int(round(_uniform(-max_dx, max_dx)))
-            ty = int(round(_uniform(-max_dy, max_dy)))
-            translations = (tx, ty)
+            translations = (int(round(_uniform(-max_dx, max_dx))),
+                            int(round(_uniform(-max_dy, max_dy))))
         else:
             translations = (0, 0)
-        scale = float(_uniform(scale_ranges[0], scale_ranges[1])) if scale_ranges else 1.0
+        scale = 1.0 if scale_ranges is None else \
+            float(_uniform(scale_ranges[0], scale_ranges[1]))
         shear_x = shear_y = 0.0
         if shears is not None:
             shear_x = float(_uniform(shears[0], shears[1]))
@@ -395,161 +596,66 @@ class RandomAffine(_Module):
         return angle, translations, scale, (shear_x, shear_y)
 
     def forward(self, img):
-        _, h, w = F.get_dimensions(img)
-        params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [w, h])
-        return F.affine(img, *params, interpolation=self.interpolation, fill=self.fill,
+        fill = self.fill
+        channels, height, width = F.get_dimensions(img)
+        if _is_tensor(img):
+            fill = _tensor_fill(fill, channels)
+        ret = self.get_params(self.degrees, self.translate, self.scale, self.shear,
+                              [width, height])
+        return F.affine(img, *ret, interpolation=self.interpolation, fill=fill,
                         center=self.center)
 
     def __repr__(self):
-        s = f"{type(self).__name__}(degrees={self.degrees}"
-        if self.translate is not None:
-            s += f", translate={self.translate}"
-        if self.scale is not None:
-            s += f", scale={self.scale}"
-        if self.shear is not None:
-            s += f", shear={self.shear}"
-        if self.interpolation != InterpolationMode.NEAREST:
-            s += f", interpolation={_interp_name(self.interpolation)}"
-        if self.fill != 0:
-            s += f", fill={self.fill}"
-        if self.center is not None:
-            s += f", center={self.center}"
+        s = f"{self.__class__.__name__}(degrees={self.degrees}"
+        s += f", translate={self.translate}" if self.translate is not None else ""
+        s += f", scale={self.scale}" if self.scale is not None else ""
+        s += f", shear={self.shear}" if self.shear is not None else ""
+        s += f", interpolation={self.interpolation.value}" \
+            if self.interpolation != InterpolationMode.NEAREST else ""
+        s += f", fill={self.fill}" if self.fill != 0 else ""
+        s += f", center={self.center}" if self.center is not None else ""
         return s + ")"
 
 
-class RandomPerspective(_Module):
-    def __init__(self, distortion_scale=0.5, p=0.5, interpolation=InterpolationMode.BILINEAR,
-                 fill=0):
-        self.p, self.distortion_scale = p, distortion_scale
-        self.interpolation = F._interp(interpolation)
-        self.fill = fill
-
-    @staticmethod
-    def get_params(width, height, distortion_scale):
-        hh, hw = height // 2, width // 2
-        dw, dh = int(distortion_scale * hw), int(distortion_scale * hh)
-        topleft = [_randint(0, dw + 1), _randint(0, dh + 1)]
-        topright = [_randint(width - dw - 1, width), _randint(0, dh + 1)]
-        botright = [_randint(width - dw - 1, width), _randint(height - dh - 1, height)]
-        botleft = [_randint(0, dw + 1), _randint(height - dh - 1, height)]
-        start = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
-        return start, [topleft, topright, botright, botleft]
-
-    def forward(self, img):
-        _, h, w = F.get_dimensions(img)
-        if _rand().item() < self.p:
-            s, e = self.get_params(w, h, self.distortion_scale)
-            return F.perspective(img, s, e, self.interpolation, self.fill)
-        return img
-
-    def __repr__(self):
-        return f"{type(self).__name__}(p={self.p})"
-
-
-def _check_jitter(value, name, center=1, bound=(0, float("inf")), clip_first=True):
-    if value is None:
-        return None
-    if isinstance(value, numbers.Number):
-        if value < 0:
-            raise ValueError(f"If {name} is a single number, it must be non negative.")
-        value = [center - float(value), center + float(value)]
-        if clip_first:
-            value[0] = max(value[0], 0.0)
-    elif not (bound[0] <= value[0] <= value[1] <= bound[1]):
-        raise ValueError(f"{name} values should be between {bound}, but got {value}.")
-    if value[0] == value[1] == center:
-        return None
-    return tuple(value)
-
-
-class ColorJitter(_Module):
-    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
-        self.brightness = _check_jitter(brightness, "brightness")
-        self.contrast = _check_jitter(contrast, "contrast")
-        self.saturation = _check_jitter(saturation, "saturation")
-        self.hue = _check_jitter(hue, "hue", center=0, bound=(-0.5, 0.5), clip_first=False)
-
-    @staticmethod
-    def get_params(brightness, contrast, saturation, hue):
-        from ..._ops.random_ops import randperm
-        order = randperm(4)
-        b = None if brightness is None else float(_uniform(brightness[0], brightness[1]))
-        c = None if contrast is None else float(_uniform(contrast[0], contrast[1]))
-        s = None if saturation is None else float(_uniform(saturation[0], saturation[1]))
-        h = None if hue is None else float(_uniform(hue[0], hue[1]))
-        return order, b, c, s, h
-
-    def forward(self, img):
-        order, b, c, s, h = self.get_params(self.brightness, self.contrast, self.saturation,
-                                            self.hue)
-        for fn in order.tolist():
-            if fn == 0 and b is not None:
-                img = F.adjust_brightness(img, b)
-            elif fn == 1 and c is not None:
-                img = F.adjust_contrast(img, c)
-            elif fn == 2 and s is not None:
-                img = F.adjust_saturation(img, s)
-            elif fn == 3 and h is not None:
-                img = F.adjust_hue(img, h)
-        return img
-
-    def __repr__(self):
-        return (f"{type(self).__name__}(brightness={self.brightness}, contrast={self.contrast}, "
-                f"saturation={self.saturation}, hue={self.hue})")
-
-
-class Grayscale(_Module):
+class Grayscale(nn.Module):
     def __init__(self, num_output_channels=1):
+        super().__init__()
         self.num_output_channels = num_output_channels
 
     def forward(self, img):
-        return F.rgb_to_grayscale(img, self.num_output_channels)
+        return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
 
     def __repr__(self):
-        return f"{type(self).__name__}(num_output_channels={self.num_output_channels})"
+        return f"{self.__class__.__name__}(num_output_channels={self.num_output_channels})"
 
 
-class RandomGrayscale(_Module):
+class RandomGrayscale(nn.Module):
     def __init__(self, p=0.1):
+        super().__init__()
         self.p = p
 
     def forward(self, img):
-        c, _, _ = F.get_dimensions(img)
-        return F.rgb_to_grayscale(img, c) if _rand().item() < self.p else img
+        channels, _, _ = F.get_dimensions(img)
+        if _rand1() < self.p:
+            return F.rgb_to_grayscale(img, num_output_channels=channels)
+        return img
 
     def __repr__(self):
-        return f"{type(self).__name__}(p={self.p})"
+        return f"{self.__class__.__name__}(p={self.p})"
 
 
-class GaussianBlur(_Module):
-    def __init__(self, kernel_size, sigma=(0.1, 2.0)):
-        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two "
-                                                    "integers")
-        for ks in self.kernel_size:
-            if ks <= 0 or ks % 2 == 0:
-                raise ValueError("Kernel size value should be an odd and positive number.")
-        if isinstance(sigma, numbers.Number):
-            if sigma <= 0:
-                raise ValueError("If sigma is a single number, it must be positive.")
-            sigma = (sigma, sigma)
-        self.sigma = sigma
-
-    @staticmethod
-    def get_params(sigma_min, sigma_max):
-        return _uniform(sigma_min, sigma_max)
-
-    def forward(self, img):
-        s = self.get_params(self.sigma[0], self.sigma[1])
-        return F.gaussian_blur(img, self.kernel_size, [s, s])
-
-    def __repr__(self):
-        return f"{type(self).__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
-
-
-class RandomErasing(_Module):
+class RandomErasing(nn.Module):
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False):
+        super().__init__()
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError("Argument value should be either a number or str or a sequence")
+        if isinstance(value, str) and value != "random":
+            raise ValueError("If value is str, it should be 'random'")
+        if not isinstance(scale, Sequence):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, Sequence):
+            raise TypeError("Ratio should be a sequence")
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
-            import warnings
             warnings.warn("Scale and ratio should be of kind (min, max)")
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
@@ -560,38 +666,168 @@ class RandomErasing(_Module):
 
     @staticmethod
     def get_params(img, scale, ratio, value=None):
-        from ..._creation import empty, tensor
-        c, ih, iw = img.shape[-3], img.shape[-2], img.shape[-1]
-        area = ih * iw
-        log_ratio = tensor(ratio).log()
-        lo, hi = log_ratio[0].item(), log_ratio[1].item()
+        from ... import tensor, log, empty, exp, float32
+        img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
+        area = img_h * img_w
+        log_ratio = log(tensor(ratio))
         for _ in range(10):
             erase_area = area * empty(1).uniform_(scale[0], scale[1]).item()
-            aspect = empty(1).uniform_(lo, hi).exp().item()
+            aspect = exp(empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
             h = int(round(math.sqrt(erase_area * aspect)))
             w = int(round(math.sqrt(erase_area / aspect)))
-            if not (h < ih and w < iw):
+            if not (h < img_h and w < img_w):
                 continue
             if value is None:
-                v = empty([c, h, w], dtype=D.float32).normal_()
+                v = empty([img_c, h, w], dtype=float32).normal_()
             else:
                 v = tensor(value)[:, None, None]
-            return _randint(0, ih - h + 1), _randint(0, iw - w + 1), h, w, v
-        return 0, 0, ih, iw, img
+            return _randint(0, img_h - h + 1), _randint(0, img_w - w + 1), h, w, v
+        return 0, 0, img_h, img_w, img
 
     def forward(self, img):
-        if _rand().item() < self.p:
-            value = self.value
-            if isinstance(value, (int, float)):
-                value = [float(value)]
-            elif isinstance(value, str):
+        if _rand1() < self.p:
+            if isinstance(self.value, (int, float)):
+                value = [float(self.value)]
+            elif isinstance(self.value, str):
                 value = None
-            elif isinstance(value, tuple):
-                value = list(value)
-            x, y, h, w, v = self.get_params(img, self.scale, self.ratio, value)
+            elif isinstance(self.value, (list, tuple)):
+                value = [float(v) for v in self.value]
+            else:
+                value = self.value
+            if value is not None and len(value) not in (1, img.shape[-3]):
+                raise ValueError("If value is a sequence, it should have either a single value "
+                                 f"or {img.shape[-3]} (number of input channels)")
+            x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio,
+                                            value=value)
             return F.erase(img, x, y, h, w, v, self.inplace)
         return img
 
     def __repr__(self):
-        return (f"{type(self).__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
-                f"value={self.value}, inplace={self.inplace})")
+        return (f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, "
+                f"ratio={self.ratio}, value={self.value}, inplace={self.inplace})")
+
+
+class GaussianBlur(nn.Module):
+    def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        super().__init__()
+        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two "
+                                                    "integers")
+        for ks in self.kernel_size:
+            if ks <= 0 or ks % 2 == 0:
+                raise ValueError("Kernel size value should be an odd and positive number.")
+        if isinstance(sigma, numbers.Number):
+            if sigma <= 0:
+                raise ValueError("If sigma is a single number, it must be positive.")
+            sigma = (sigma, sigma)
+        elif isinstance(sigma, Sequence) and len(sigma) == 2:
+            if not 0.0 < sigma[0] <= sigma[1]:
+                raise ValueError("sigma values should be positive and of the form (min, max).")
+        else:
+            raise ValueError("sigma should be a single number or a list/tuple with length 2.")
+        self.sigma = sigma
+
+    @staticmethod
+    def get_params(sigma_min, sigma_max):
+        return _uniform(sigma_min, sigma_max)
+
+    def forward(self, img):
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
+
+
+def _setup_size(size, error_msg):
+    if isinstance(size, numbers.Number):
+        return int(size), int(size)
+    if isinstance(size, Sequence) and len(size) == 1:
+        return size[0], size[0]
+    if len(size) != 2:
+        raise ValueError(error_msg)
+    return size
+
+
+def _check_sequence_input(x, name, req_sizes):
+    msg = req_sizes[0] if len(req_sizes) < 2 else " or ".join([str(s) for s in req_sizes])
+    if not isinstance(x, Sequence):
+        raise TypeError(f"{name} should be a sequence of length {msg}.")
+    if len(x) not in req_sizes:
+        raise ValueError(f"{name} should be a sequence of length {msg}.")
+
+
+def _setup_angle(x, name, req_sizes=(2,)):
+    if isinstance(x, numbers.Number):
+        if x < 0:
+            raise ValueError(f"If {name} is a single number, it must be positive.")
+        x = [-x, x]
+    else:
+        _check_sequence_input(x, name, req_sizes)
+    return [float(d) for d in x]
+
+
+class _RandomApplyOne(nn.Module):
+    """A unary transform applied with probability p (the RandomInvert family)."""
+    _fn = None
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, img):
+        return self._apply(img) if _rand1().item() < self.p else img
+
+    def _apply(self, img):
+        return type(self)._fn(img)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomInvert(_RandomApplyOne):
+    _fn = staticmethod(F.invert)
+
+
+class RandomAutocontrast(_RandomApplyOne):
+    _fn = staticmethod(F.autocontrast)
+
+
+class RandomEqualize(_RandomApplyOne):
+    _fn = staticmethod(F.equalize)
+
+
+class RandomPosterize(_RandomApplyOne):
+    def __init__(self, bits, p=0.5):
+        super().__init__(p)
+        self.bits = bits
+
+    def _apply(self, img):
+        return F.posterize(img, self.bits)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(bits={self.bits},p={self.p})"
+
+
+class RandomSolarize(_RandomApplyOne):
+    def __init__(self, threshold, p=0.5):
+        super().__init__(p)
+        self.threshold = threshold
+
+    def _apply(self, img):
+        return F.solarize(img, self.threshold)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(threshold={self.threshold},p={self.p})"
+
+
+class RandomAdjustSharpness(_RandomApplyOne):
+    def __init__(self, sharpness_factor, p=0.5):
+        super().__init__(p)
+        self.sharpness_factor = sharpness_factor
+
+    def _apply(self, img):
+        return F.adjust_sharpness(img, self.sharpness_factor)
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(sharpness_factor={self.sharpness_factor},"
+                f"p={self.p})")
