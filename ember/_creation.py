@@ -1,6 +1,5 @@
 """Creation ops: tensor, from_numpy, zeros/ones/full/empty, arange, linspace, eye..."""
 import builtins
-import math
 import numbers
 import operator
 import warnings
@@ -229,6 +228,8 @@ def _from_data(data, dt):
         return np.zeros(shape, dt.np)
     if not sizes:
         return _store([data], (), dt)
+    if len(sizes) == 1 and type(data) is list:
+        return _store(data, shape, dt)  # a flat list is already the leaves
     flat = []
     _flatten(data, sizes, 0, flat)
     return _store(flat, shape, dt)

@@ -8,7 +8,7 @@ modules in ``ember/_ops``.
 from . import _dtype as D
 from . import _errors
 from ._backend import np
-from ._device import device as _device_cls, CPU as _CPU
+from ._device import CPU as _CPU
 from ._storage import TypedStorage, UntypedStorage, flat_buffer
 from .autograd import graph as _graph
 from .autograd import op as _opmod
@@ -16,6 +16,7 @@ from .autograd.grad_mode import state as _grad_state
 
 _ndarray = np.ndarray
 _BY_NP = D._BY_NP
+_warned_typed_storage = [False]  # PyTorch warns once per process
 
 
 class Size(tuple):
@@ -286,6 +287,10 @@ class Tensor:
         return self._storage()
 
     def storage(self):
+        if not _warned_typed_storage[0]:
+            _warned_typed_storage[0] = True
+            import warnings
+            warnings.warn(_errors.TYPED_STORAGE_DEPRECATED, UserWarning, stacklevel=2)
         return TypedStorage(self._storage(), self.dtype)
 
     def data_ptr(self):
@@ -613,7 +618,6 @@ class Tensor:
             new_st = memo.get(id(st))
             if new_st is None:
                 new_st = memo[id(st)] = UntypedStorage(st._buf.copy(), st.device)
-                memo.setdefault("_ember_keep", []).append(st)  # keep ids valid
             new._data = np.ndarray(arr.shape, arr.dtype, buffer=new_st._buf,
                                    offset=self.storage_offset() * arr.itemsize,
                                    strides=arr.strides)

@@ -786,3 +786,34 @@ def test_gradcheck():
         with pytest.raises(RuntimeError) as te:
             torch.autograd.gradcheck(_functions(torch)["Wrong"].apply, (t,))
         assert str(e).replace("ember", "torch") == str(te.value)
+
+
+def test_loss_graph_walk_like_the_notes():
+    """loss.grad_fn.next_functions[0][0]... as the tutorial walks an MSE loss of a net."""
+    def run(m):
+        F = m.nn.functional
+        x = m.tensor([[0.5, -1.0, 2.0]])
+        w1 = m.tensor([[0.1, 0.2, -0.3], [0.4, -0.5, 0.6]], requires_grad=True)
+        b1 = m.tensor([0.01, -0.02], requires_grad=True)
+        w2 = m.tensor([[0.7, -0.8]], requires_grad=True)
+        out = F.linear(F.relu(F.linear(x, w1, b1)), w2)
+        loss = F.mse_loss(out, m.tensor([[0.3]]))
+        f = loss.grad_fn
+        walk = [repr(f), repr(f.next_functions[0][0]),
+                repr(f.next_functions[0][0].next_functions[0][0])]
+        loss.backward()
+        return walk, _walk(loss.grad_fn), w1.grad, b1.grad, w2.grad, loss
+    same(run)
+
+
+def test_variable_wrapper():
+    def run(m):
+        x = m.ones(2)
+        v = m.autograd.Variable(x)
+        w = m.autograd.Variable(x, requires_grad=True)
+        y = m.autograd.Variable(m.ones(2, requires_grad=True) * 2)
+        return [v is x, v.requires_grad, v.data_ptr() == x.data_ptr(), w.requires_grad,
+                x.requires_grad, w.is_leaf, isinstance(x, m.autograd.Variable),
+                y.requires_grad, y.grad_fn, type(v).__name__]
+    same(run)
+    same(lambda m: m.autograd.Variable([1]))

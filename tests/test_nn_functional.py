@@ -422,6 +422,10 @@ ERRORS = [
     ("F.one_hot(m.tensor([-1, 1]), 3)", {}),
     ("F.one_hot(m.tensor([0.0]), 3)", {}),
     ("F.dropout(x, 1.5)", dict(x=X)),
+    ("F.celu(x, 0.0)", dict(x=X)),
+    ("F.gelu(x, approximate='foo')", dict(x=X)),
+    ("F.softshrink(x.float(), -1)", dict(x=X)),
+    ("F.rrelu(m.tensor([1, 2]))", {}),
     ("F.hardtanh(x, 2, 1)", dict(x=X)),
     ("F.linear(x, m.ones(4, 5))", dict(x=X)),
     ("F.pad(x, (1, 1, 1))", dict(x=X4)),
@@ -519,3 +523,35 @@ def test_double_backward_softmax_and_norm():
     w = ember.tensor(P(3), requires_grad=True)
     assert ember.autograd.gradgradcheck(lambda a, b: EF.layer_norm(a, (3,), b), [x, w])
     assert ember.autograd.gradgradcheck(lambda a: EF.log_softmax(a, 1), [x])
+
+
+TOP_LEVEL = [
+    "m.softmax(x, 1)", "m.log_softmax(x, 1, m.float64)",
+    "m.batch_norm(x, None, None, m.zeros(3, dtype=m.float64), m.ones(3, dtype=m.float64), "
+    "False, 0.1, 1e-5, True)",
+    "m.layer_norm(x, (8,), None, None, 1e-5, True)", "m.group_norm(x, 3, None, None, 1e-5, True)",
+    "m.instance_norm(x, None, None, None, None, True, 0.1, 1e-5, True)",
+    "m.embedding(m.ones(2, 3), m.tensor([[1, 2]]))", "m.cosine_similarity(x, x + 1, 1, 1e-8)",
+    "m.pairwise_distance(x, x + 1, 2, 1e-6, False)", "m.pdist(x[0], 2)",
+    "m.kl_div(x, x, 1, log_target=True)", "m.kl_div(x, x, 1, False)",
+    "m.binary_cross_entropy_with_logits(x, x.sigmoid(), None, None, 2)",
+    "m.poisson_nll_loss(x, x.abs(), True, False, 1e-8, 0)",
+    "m.margin_ranking_loss(x, x * 2, x.sign(), 0.0, 1)",
+    "m.hinge_embedding_loss(x, x.sign(), 1.0, 1)",
+    "m.cosine_embedding_loss(x[0], x[1], m.ones(3, dtype=m.float64), 0.0, 1)",
+    "m.triplet_margin_loss(x, x + 1, x * 2, 1.0, 2, 1e-6, False, 1)",
+    "m.threshold(x, 0.1, 20)", "m.constant_pad_nd(x, (1, 2), 3.0)",
+    "m.max_pool1d(x, 2, 2, 0, 1, False)", "m.avg_pool1d(x, 2, 2, 0, False, True)",
+    "m.adaptive_avg_pool1d(x, 3)", "m.adaptive_max_pool1d(x, 3)", "m.max_pool1d_with_indices(x, 2)",
+    "m.prelu(x, m.ones(1, dtype=m.float64) * 0.2)", "m.hardshrink(x, 0.5)", "m.selu(x)",
+    "m.celu(x, 2.0)", "m.rrelu(x, 0.1, 0.3, False)", "m.rms_norm(x, (8,))",
+    "m.bilinear(x[0], x[1], m.ones(4, 8, 8, dtype=m.float64), None)",
+    "m.feature_dropout(x, 0.0, True)", "x.softmax(1)", "x.log_softmax(dim=1)", "x.hardshrink()",
+    "m.ctc_loss(x.permute(2, 0, 1).log_softmax(2)[:, :2], m.tensor([[1, 2], [2, 1]]), "
+    "m.tensor([8, 8]), m.tensor([2, 2]), 0, 1, False)",
+]
+
+
+@pytest.mark.parametrize("expr", TOP_LEVEL)
+def test_top_level_functions(expr):
+    check(lambda m, x: eval(expr, {}, dict(m=m, x=x)), grad=True, match=True, x=R(2, 3, 8))

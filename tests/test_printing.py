@@ -90,3 +90,10 @@ def test_set_printoptions(opts):
         torch.set_printoptions(profile="default", sci_mode=None)
         ember.set_printoptions(profile="default", sci_mode=None)
     same_text(lambda m: m.tensor([1.23456]))
+
+
+def test_parameter_repr():
+    for make in (lambda m: m.nn.Parameter(m.tensor([1.5, -2.0])),
+                 lambda m: m.nn.Parameter(m.arange(6.).reshape(2, 3), requires_grad=False),
+                 lambda m: m.nn.Parameter(m.tensor(2.5, dtype=m.float64))):
+        same_text(make)

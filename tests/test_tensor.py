@@ -11,6 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 import ember  # noqa: E402
 
+pytestmark = pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")
+
 
 def _norm(x, m):
     """Something comparable between the libraries for a result of either."""
@@ -78,6 +80,15 @@ def test_typed_storage_repr(make):
         expected = repr(make(torch).storage())
     assert repr(make(ember).storage()).replace("ember", "torch") == expected
     assert str(make(ember).storage()).replace("ember", "torch") == expected
+
+
+def test_typed_storage_warns_once():
+    ember._tensor._warned_typed_storage[0] = False
+    with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
+        ember.ones(1).storage()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ember.ones(1).storage()
 
 
 def test_untyped_storage_repr():

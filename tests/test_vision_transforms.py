@@ -47,10 +47,14 @@ def build(name, args, kw):
     return make(TT), make(ET)
 
 
-def assert_pil_equal(a, b):
+def assert_pil_equal(a, b, atol=0):
     assert isinstance(b, Image.Image), type(b)
     assert (a.mode, a.size) == (b.mode, b.size)
-    np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
+    if atol == 0:
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
+    else:
+        diff = np.abs(np.asarray(b).astype(np.int64) - np.asarray(a).astype(np.int64))
+        assert diff.max(initial=0) <= atol and (diff > 0).mean() < 0.01
 
 
 def assert_tensor_close(a, b, atol=1e-6):
@@ -76,7 +80,7 @@ def compare(out_t, out_e, atol=1e-6):
         for a, b in zip(out_t, out_e):
             compare(a, b, atol)
     elif isinstance(out_t, Image.Image):
-        assert_pil_equal(out_t, out_e)
+        assert_pil_equal(out_t, out_e, 0 if atol < 1 else int(atol))
     else:
         assert_tensor_close(out_t, out_e, atol)
 
@@ -136,13 +140,14 @@ GRID_ATOL = 5e-6
 def test_transform_pil_tensor_and_repr(name, args, kw):
     t_tf, e_tf = build(name, args, kw)
     assert repr(e_tf) == repr(t_tf)
+    # GaussianBlur blurs PIL images as uint8 tensors: its kernel comes from torch.exp, whose
+    # SIMD exp can differ from ember's by an ulp, so a rare pixel may round one level apart.
+    blur = 1 if name == "GaussianBlur" else 0
     for seed in (0, 1, 7):
-        compare(*run_both(t_tf, e_tf, pil(), pil(), seed))
-    if name in ("Grayscale", "RandomGrayscale", "ColorJitter"):
-        pass
-    else:
+        compare(*run_both(t_tf, e_tf, pil(), pil(), seed), atol=blur)
+    if name not in ("Grayscale", "RandomGrayscale", "ColorJitter"):
         for seed in (0, 3):
-            compare(*run_both(t_tf, e_tf, pil(GRAY), pil(GRAY), seed))
+            compare(*run_both(t_tf, e_tf, pil(GRAY), pil(GRAY), seed), atol=blur)
     grid = name in ("RandomRotation", "RandomAffine", "RandomPerspective")
     if name not in UINT8_ONLY:
         for seed in (0, 5):
@@ -151,7 +156,7 @@ def test_transform_pil_tensor_and_repr(name, args, kw):
     # uint8 tensors go through float and round; a float ulp can flip a .5 tie.
     for seed in (0, 5):
         out = run_both(t_tf, e_tf, torch.from_numpy(U8.copy()), ember.tensor(U8), seed)
-        compare(*out, atol=1 if name.endswith("Resize") or name.endswith("ResizedCrop") else 0)
+        compare(*out, atol=1 if name.endswith(("Resize", "ResizedCrop", "Blur")) else 0)
 
 
 def test_random_erasing_tensor_and_repr():
@@ -238,14 +243,15 @@ def test_to_tensor_pil_to_tensor_to_pil_image():
 ])
 def test_functional_pil_and_tensor(fname, args):
     tf, ef = getattr(TF, fname), getattr(EF, fname)
-    compare(tf(pil(), *args), ef(pil(), *args))
+    blur = 1 if fname == "gaussian_blur" else 0
+    compare(tf(pil(), *args), ef(pil(), *args), atol=blur)
     uint8_only = fname in ("posterize", "equalize")
     grid = fname in ("rotate", "affine", "perspective")
     if not uint8_only and fname != "solarize":
         compare(tf(torch.from_numpy(F32.copy()), *args), ef(ember.tensor(F32), *args),
                 atol=GRID_ATOL if grid else 1e-6)
     compare(tf(torch.from_numpy(U8.copy()), *args), ef(ember.tensor(U8), *args),
-            atol=1 if fname == "resized_crop" else 0)
+            atol=1 if fname in ("resized_crop", "gaussian_blur") else 0)
 
 
 def test_functional_errors_match():

@@ -474,7 +474,7 @@ def _(ctx, g):
             g * a / b if n[1] else None)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input, target, reduction="mean", *, log_target=False):
     reduction = _ENUM[reduction] if isinstance(reduction, int) else reduction
     if log_target:
         loss = target.exp() * (target - input)

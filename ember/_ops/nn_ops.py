@@ -1,10 +1,10 @@
-"""Neural-network ops: activations, the softmax family, linear, dropout, normalisation,
-embedding and distances.
+"""Neural-network ops: activations, the softmax family, linear, dropout, embedding.
 
 Forwards run on arrays; backwards are written with ember ops, so create_graph works
-through them.  The heavier families live beside this file: conv.py (convolution,
-unfold/fold), pooling.py, loss.py and resample.py (pad, interpolate, pixel shuffle);
-their names that PyTorch has at top level are re-exported from here.
+through them.  The other families live beside this file -- conv.py (convolution,
+unfold/fold), pooling.py, normalization.py, distance.py, attention.py, loss.py and
+resample.py (pad, interpolate, pixel shuffle, grid sampling) -- and the names among them
+that PyTorch has at top level are re-exported from here (``ember.<name>``).
 """
 import math
 import warnings
@@ -150,7 +150,7 @@ def selu(input, inplace=False):
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _elu_call(input, inplace, _celu, _celu_ip, alpha=alpha, scale=1.0,
                      input_scale=1.0 / alpha)
 
@@ -312,9 +312,11 @@ _hardshrink = _unary_op("HardshrinkBackward0",
 
 
 def softshrink(input, lambd=0.5):
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     _need_float(input, "softshrink_check")
+    if lambd < 0:
+        top = "3.40282e+38" if input.dtype is not D.float64 else "1.79769e+308"
+        raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype "
+                           f"{_tname(input.dtype)}, but found {lambd:g}")
     return _softshrink(input, lambd=lambd)
 
 
@@ -344,6 +346,7 @@ def threshold(input, threshold, value, inplace=False):
 
 
 def threshold_(input, threshold, value):
+    # the parameter shadows the function of the same name (PyTorch's signature)
     return globals()["threshold"](input, threshold, value, True)
 
 
@@ -404,7 +407,7 @@ def _(ctx, g):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None,
           inplace=False):
-    _need_float(input, "rrelu_with_noise_out_cpu")
+    _need_float(input, "leaky_relu_cpu")
     noise = None
     if training:
         # PyTorch draws one U(lower, upper) slope (in double) per non-positive element,
@@ -887,3 +890,18 @@ __all__ = ["softmax", "log_softmax", "selu", "selu_", "celu", "celu_", "hardshri
            "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_",
            "embedding", "embedding_renorm_"] + _norm_all + _dist_all + _loss_all + _pool_all \
     + _resample_all
+
+
+def adaptive_max_pool1d(input, output_size):
+    """torch.adaptive_max_pool1d: (values, indices), unlike the functional form."""
+    from .pooling import adaptive_max_pool1d as f
+    return f(input, output_size, True)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1,
+                            ceil_mode=False):
+    from .pooling import max_pool1d
+    return max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode, True)
+
+
+__all__ += ["max_pool1d_with_indices"]

@@ -48,7 +48,7 @@ def _padded(x, nd, p, k, s, d, out_sp, fill):
 
 
 def _lowest(dtype):
-    if dtype.kind == "f":
+    if dtype.kind in "fV":
         return -np.inf
     if dtype.kind == "b":
         return False
@@ -92,7 +92,7 @@ def _exact_scan(x, xp, k, s, p, d, out_sp):
         start = np.add.outer(start, first[i] * kmul[i])
     win = np.empty(best.shape, np.int16)
     win[...] = start
-    floating = x.dtype.kind == "f"
+    floating = x.dtype.kind in "fV"
     for n, (_, idx) in enumerate(_offset_views(xp, k, s, d, out_sp)):
         v = xp[idx]
         m = v > best
@@ -147,7 +147,7 @@ def _maxpool_bwd(ctx, g, _gi=None):
     if win is None:
         xp = _padded_for_max(x, k, s, p, d, out_sp)
         best = _running_max(xp, k, s, d, out_sp)
-        tricky = x.dtype.kind == "f" and np.isnan(best).any()
+        tricky = x.dtype.kind in "fV" and np.isnan(best).any()
         if not tricky and (xp is not x):
             tricky = (best == _lowest(x.dtype)).any()
         if tricky:
@@ -486,7 +486,7 @@ def _adaptive_max_fwd(ctx, x, out_sp):
         for i in range(nd):
             flat = flat * sp[i] + pos[i].reshape([-1 if j == i else 1 for j in range(nd)])
         m = v > best
-        if x.dtype.kind == "f":
+        if x.dtype.kind in "fV":
             m |= np.isnan(v)
         if first:
             m[...] = True
@@ -680,7 +680,7 @@ def _frac_fwd(ctx, x, k, out_sp, samples):
             flat = flat * x.shape[-nd + i] + pos[i]
         v = planes.reshape(planes.shape[0], -1)[pid.reshape(pid.shape), flat]
         m = v > best
-        if x.dtype.kind == "f":
+        if x.dtype.kind in "fV":
             m |= np.isnan(v)
         if not any(off):
             m[...] = True

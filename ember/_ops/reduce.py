@@ -368,9 +368,8 @@ def _dim_op(name, argf):
 
     @op.backward
     def _(ctx, g, _gi=None):
-        shape = ctx.inputs[0]._data.shape
-        return place_grad(g, getattr(ctx, "idx", np.zeros(shape, np.int64)), ctx.kw["dim"],
-                          shape)
+        return place_grad(g, getattr(ctx, "idx", None), ctx.kw["dim"],
+                          ctx.inputs[0]._data.shape)
     return op
 
 

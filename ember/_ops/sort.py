@@ -7,6 +7,7 @@ Sedgewick's quickselect in kthvalue) the result is still deterministic; the "rep
 section below re-runs those algorithms, vectorised over rows, where ties make it matter.
 """
 import functools
+import math
 import operator
 import sys
 import types
@@ -690,53 +691,80 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 
 # --- unique, unique_consecutive -------------------------------------------------------------
 
-def _unique_result(out, inverse, counts, return_inverse, return_counts):
-    out = _wrap(_c(out))
+def _no_derivative(grad_fn, op_name, n_outputs=1):
+    """An op whose output is on the graph but whose backward PyTorch never implemented."""
+    def fwd(ctx, a, fn):
+        return fn(a)
+    op = Op(grad_fn, fwd, saves=(), n_outputs=n_outputs, nondiff_outputs=(1, 2))
+
+    @op.backward
+    def _(ctx, *grads):
+        raise NotImplementedError(f"the derivative for '{op_name}' is not implemented.")
+    return op
+
+
+_unique2 = _no_derivative("Unique2Backward0", "_unique2", 3)
+_unique_dim = _no_derivative("UniqueDimBackward0", "unique_dim", 3)
+_unique_consec = _no_derivative("UniqueConsecutiveBackward0", "unique_consecutive", 3)
+
+
+def _unique_result(res, return_inverse, return_counts):
     if not (return_inverse or return_counts):
-        return out
-    res = (out,)
-    if return_inverse:
-        res += (_wrap(_c(inverse.astype(np.int64, copy=False))),)
-    if return_counts:
-        res += (_wrap(_c(counts.astype(np.int64, copy=False))),)
-    return res
+        return res[0]
+    return (res[0],) + ((res[1],) if return_inverse else ()) + ((res[2],) if return_counts
+                                                                else ())
+
+
+def _unique_flat(a):
+    out, inv, cnt = np.unique(a.reshape(-1), return_inverse=True, return_counts=True,
+                              equal_nan=False)
+    return _c(out), _c(inv.reshape(a.shape).astype(np.int64)), _c(cnt.astype(np.int64))
+
+
+def _unique_along(d):
+    def fn(a):
+        out, inv, cnt = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+        return _c(out), _c(inv.reshape(-1).astype(np.int64)), _c(cnt.astype(np.int64))
+    return fn
 
 
 @dim_alias
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """Sorted unique values (PyTorch's CPU kernel sorts even when ``sorted=False``)."""
     real_only(input, "unique")
-    a = input._data
     if dim is None:
-        flat = a.reshape(-1)
-        out, inv, cnt = np.unique(flat, return_inverse=True, return_counts=True,
-                                  equal_nan=False)
-        return _unique_result(out, inv.reshape(a.shape), cnt, return_inverse, return_counts)
-    d = _dim_of(input, dim)
-    out, inv, cnt = np.unique(a, return_inverse=True, return_counts=True, axis=d)
-    return _unique_result(out, inv.reshape(-1), cnt, return_inverse, return_counts)
+        res = _unique2(input, fn=_unique_flat)
+    else:
+        d = _dim_of(input, dim)
+        if builtins_any(n == 0 for i, n in enumerate(input._data.shape) if i != d):
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied")
+        res = _unique_dim(input, fn=_unique_along(d))
+    return _unique_result(res, return_inverse, return_counts)
+
+
+def _consecutive(d):
+    def fn(a):
+        x = a.reshape(-1) if d is None else np.moveaxis(a, d, 0)
+        xr = x.reshape(x.shape[0], math.prod(x.shape[1:]))
+        changed = (xr[1:] != xr[:-1]).any(1)
+        start = np.concatenate([[True], changed]) if x.shape[0] else np.zeros(0, bool)
+        inv = np.cumsum(start) - 1
+        out = x[start] if d is None else np.moveaxis(x[start], 0, d)
+        counts = np.diff(np.append(np.flatnonzero(start), x.shape[0]))
+        return (_c(out), _c(inv.reshape(a.shape) if d is None else inv),
+                _c(counts.astype(np.int64)))
+    return fn
 
 
 @dim_alias
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    a = input._data
-    if dim is None:
-        x = a.reshape(-1)
-        changed = x[1:] != x[:-1]
-    else:
-        d = _dim_of(input, dim)
-        x = np.moveaxis(a, d, 0)
-        changed = (x[1:] != x[:-1]).reshape(max(x.shape[0] - 1, 0), -1).any(1)
-    n = x.shape[0]
-    start = np.concatenate([[True], changed]) if n else np.zeros(0, bool)
-    inv = np.cumsum(start) - 1
-    out = x[start]
-    if dim is not None:
-        out = np.moveaxis(out, 0, d)
-    else:
-        inv = inv.reshape(a.shape)
-    counts = np.diff(np.append(np.flatnonzero(start), n))
-    return _unique_result(out, inv, counts, return_inverse, return_counts)
+    d = None if dim is None else _dim_of(input, dim)
+    return _unique_result(_unique_consec(input, fn=_consecutive(d)), return_inverse,
+                          return_counts)
+
+
+builtins_any = any
 
 
 # --- bincount, histc -----------------------------------------------------------------------

@@ -58,7 +58,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     outputs = _as_tuple(outputs)
-    single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
@@ -79,8 +78,28 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        from .._tensor import Tensor
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The pre-0.4 wrapper: ``Variable(t, requires_grad)`` is a new leaf on t's data."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        from .._tensor import Tensor
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(data).__name__}")
+        t = data.data
+        t.requires_grad = bool(requires_grad)
+        return t
+
+
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
            "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "detect_anomaly", "set_detect_anomaly", "gradcheck", "gradgradcheck", "Node"]
+           "detect_anomaly", "set_detect_anomaly", "gradcheck", "gradgradcheck", "Node",
+           "Variable"]

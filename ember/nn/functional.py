@@ -278,7 +278,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",
                       "support size.'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition.'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", stacklevel=2)
-    return _L.kl_div(input, target, reduction, log_target)
+    return _L.kl_div(input, target, reduction, log_target=log_target)
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
