@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, all/any, norms; and the
-cumulative ops cumsum, cumprod, cummax, cummin.
+"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, all/any, norms, median and
+mode; and the cumulative ops cumsum, cumprod, cummax, cummin.
 
 Dims are taken as PyTorch takes them: an int, a sequence, or None (and mostly ``()``) for
 all of them; a 0-d tensor accepts dim 0 or -1 and reduces nothing.  Floating sums follow
@@ -17,7 +17,8 @@ from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install, canonical_dims, result_dtype
 from .elementwise import maximum, minimum, where, _out
 from .sort import (RT, _c, place_grad, evenly_grad, dim_alias, real_only, _nonempty_dim,
-                   _dim_of, _rows, _std_sort, _insertion_sort, _pick_out, _select_bwd)
+                   _dim_of, _rows, _real, _std_sort, _insertion_sort, _nth_element, _pick_out,
+                   _select_bwd)
 
 
 class _Unset:
@@ -800,8 +801,8 @@ def _no_bool(input, kernel):
 
 
 def _median_all_fwd(ctx, a, ignore_nan):
-    flat = a.reshape(-1)
-    if a.dtype.kind in "fc":
+    flat = _real(a).reshape(-1)
+    if flat.dtype.kind == "f":
         nan = np.isnan(flat)
         if nan.any():
             if not ignore_nan:
@@ -810,23 +811,28 @@ def _median_all_fwd(ctx, a, ignore_nan):
         if flat.size == 0:
             return np.array(np.nan, a.dtype)
     k = (flat.size - 1) // 2
-    return np.array(np.partition(flat, k)[k])
+    return np.array(np.partition(flat, k)[k], a.dtype)
 
 
 def _median_dim_fwd(ctx, a, dim, keepdim, ignore_nan):
     if a.ndim == 0:
         return a.copy(), np.zeros((), np.int64)
     rows, mshape = _rows(a, dim)
+    r = _real(rows)
     n = rows.shape[1]
-    order = np.argsort(rows, axis=1, kind="stable")  # NaNs last; ties by position
+    order = np.argsort(r, axis=1, kind="stable")  # NaNs last; ties by position
     ar = np.arange(len(rows))
-    if a.dtype.kind not in "fc":
+    if r.dtype.kind != "f":
         pick = order[:, (n - 1) // 2]
     elif ignore_nan:
-        cnt = n - np.isnan(rows).sum(1)
+        cnt = n - np.isnan(r).sum(1)
         pick = order[ar, np.maximum((cnt - 1) // 2, 0)]
+        if (cnt == 0).any():  # all NaN: which one nth_element leaves first, NaNs being equal
+            K, I = np.zeros((1, n)), np.arange(n)[None].copy()
+            _nth_element(K, I, 0)
+            pick[cnt == 0] = I[0, 0]
     else:
-        nan = np.isnan(rows)
+        nan = np.isnan(r)
         pick = np.where(nan.any(1), np.argmax(nan, 1), order[:, (n - 1) // 2])
     return _pick_out(ctx, rows, pick, mshape, dim, keepdim)
 
@@ -863,14 +869,13 @@ def _mode_fwd(ctx, a, dim, keepdim):
         return _pick_out(ctx, rows, np.zeros(0, np.int64), mshape, dim, keepdim)
     # PyTorch std::sorts (value, index) pairs by value with '<' (NaNs included), then takes
     # the first longest run of equal values and the index at that run's end.
-    Ks = rows.copy()
+    Ks = _real(rows).copy()
     Is = np.broadcast_to(np.arange(n), Ks.shape).copy()
     if n <= 16:
         _insertion_sort(Ks, Is, n)
     else:
         _std_sort(Ks, Is, n)
-    nan = np.isnan(rows) if a.dtype.kind in "fc" else np.zeros(rows.shape, bool)
-    nan_s = np.take_along_axis(nan, Is, 1)
+    nan_s = np.isnan(Ks) if Ks.dtype.kind == "f" else np.zeros(Ks.shape, bool)
     end = np.ones((nrow, n), bool)
     end[:, :-1] = (Ks[:, 1:] != Ks[:, :-1]) | nan_s[:, 1:] | nan_s[:, :-1]
     start = np.ones((nrow, n), bool)
