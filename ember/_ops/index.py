@@ -363,6 +363,8 @@ def setitem(self, index, value):
             _copy_to(t, value)
         return
     index = _np_index(t, adv)
+    if not scalar:
+        _same_dtype(t, index, value)
     if not _tracking(t, value):
         _check_writable(t)
         if not scalar:

@@ -402,6 +402,8 @@ _permute.backward(lambda ctx, g: g.permute(tuple(np.argsort(ctx.kw["dims"]).toli
 
 
 def permute(input, *dims):
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _shape_args(dims)
     nd = input._data.ndim
     if len(dims) != nd:
@@ -416,6 +418,8 @@ def permute(input, *dims):
 
 
 def _swap_fwd(ctx, a, d0, d1):
+    if a.ndim == 0:
+        return a.view()
     perm = list(range(a.ndim))
     perm[d0], perm[d1] = d1, d0
     return a.transpose(perm)

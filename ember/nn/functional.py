@@ -8,6 +8,7 @@ Python-level checks PyTorch makes before calling its kernels.
 import warnings
 
 from .._ops import nn_ops as _N
+from .._ops import embedding as _E
 from .._ops import normalization as _NORM
 from .._ops import attention as _ATT
 from .._ops import loss as _L
@@ -17,8 +18,8 @@ from .._ops.elementwise import sigmoid, tanh  # noqa: F401
 from .._ops.nn_ops import (relu, relu6, hardtanh, elu, selu, celu, leaky_relu,  # noqa: F401
                            gelu, silu, mish, softplus, softsign, hardsigmoid, hardswish,
                            logsigmoid, tanhshrink, softshrink, hardshrink, threshold, prelu,
-                           rrelu, glu, bilinear, linear, one_hot, selu_, celu_, rrelu_,
-                           threshold_, embedding_bag)
+                           rrelu, glu, bilinear, linear, selu_, celu_, rrelu_, threshold_)
+from .._ops.embedding import one_hot, embedding_bag  # noqa: F401
 from .._ops.normalization import local_response_norm, rms_norm  # noqa: F401
 from .._ops.distance import cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from .._ops.pooling import (max_pool1d, max_pool2d, max_pool3d, avg_pool1d,  # noqa: F401
@@ -222,8 +223,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     else:
         padding_idx = -1
     if max_norm is not None:
-        _N.embedding_renorm_(weight.detach(), input.contiguous(), max_norm, norm_type)
-    return _N.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)
+        _E.embedding_renorm_(weight.detach(), input.contiguous(), max_norm, norm_type)
+    return _E.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)
 
 
 # --- losses ------------------------------------------------------------------------------------

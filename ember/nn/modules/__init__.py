@@ -34,5 +34,8 @@ from .loss import (L1Loss, NLLLoss, NLLLoss2d, PoissonNLLLoss, GaussianNLLLoss, 
                    TripletMarginWithDistanceLoss, CTCLoss)
 from .lazy import LazyModuleMixin
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
+from .attention import MultiheadAttention
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,
+                          TransformerEncoderLayer, TransformerDecoderLayer)
 
 __all__ = [n for n in dir() if n[:1].isupper()]

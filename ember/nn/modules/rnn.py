@@ -591,12 +591,6 @@ class RNN(RNNBase):
             return
         super().__setattr__(name, value)
 
-    def extra_repr(self):
-        s = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
-
     def forward(self, input, hx=None):
         return self._forward_common(input, hx)
 

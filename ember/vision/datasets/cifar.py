@@ -33,9 +33,19 @@ class CIFAR10(VisionDataset):
         files = self.train_list if self.train else self.test_list
         data, self.targets = [], []
         for name, _ in files:
-            entry = self._unpickle(os.path.join(self.root, self.base_folder, name))
-            data.append(entry["data"])
-            self.targets.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
+            path = os.path.join(self.root, self.base_folder, name)
+            entry = self._unpickle(path)
+            labels = entry.get("labels", entry.get("fine_labels")) \
+                if isinstance(entry, dict) else None
+            rows = entry.get("data") if isinstance(entry, dict) else None
+            rows = np.asarray(rows) if rows is not None else None
+            if labels is None or rows is None or rows.ndim != 2 or rows.shape[1] != 3072 or \
+                    rows.shape[0] != len(labels):
+                raise RuntimeError(f"The dataset file {path} is not a CIFAR batch (expected "
+                                   "'data' as N x 3072 uint8 rows and N labels). Delete it and "
+                                   "download again.")
+            data.append(rows)
+            self.targets.extend(labels)
         self.data = np.vstack(data).reshape(-1, 3, 32, 32).transpose((0, 2, 3, 1))
         self._load_meta()
 
@@ -44,12 +54,17 @@ class CIFAR10(VisionDataset):
         try:
             with open(path, "rb") as f:
                 return pickle.load(f, encoding="latin1")
-        except (pickle.UnpicklingError, EOFError, ValueError) as e:
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+                ImportError, IndexError, KeyError) as e:
             raise RuntimeError(f"The dataset file {path} is corrupt or truncated ({e}). "
                                "Delete it and download again.") from None
 
     def _load_meta(self):
-        data = self._unpickle(os.path.join(self.root, self.base_folder, self.meta["filename"]))
+        path = os.path.join(self.root, self.base_folder, self.meta["filename"])
+        data = self._unpickle(path)
+        if not isinstance(data, dict) or self.meta["key"] not in data:
+            raise RuntimeError(f"The dataset metadata file {path} has no '{self.meta['key']}'. "
+                               "Delete it and download again.")
         self.classes = data[self.meta["key"]]
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
 
