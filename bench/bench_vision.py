@@ -116,14 +116,14 @@ def main():
     y = rs.integers(0, 10, 32)
     t = best_of(resnet_step(torch, torchvision, weights, x, y), args.repeat)
     e = best_of(resnet_step(ember, ember.vision, weights, x, y), args.repeat)
-    print(f"{'resnet18 fwd+bwd b32 96x96':40s} torch {t * 1e3:9.1f} ms  ember "
+    print(f"{'resnet18 fwd+bwd b32 96x96':42s} torch {t * 1e3:9.1f} ms  ember "
           f"{e * 1e3:9.1f} ms  ratio {e / t:5.2f}  (target <= 2.5)")
 
     images = [Image.fromarray(rs.integers(0, 256, (128, 160, 3), dtype=np.uint8))
               for _ in range(args.images)]
     t = best_of(pipeline_case(torch, torchvision, images), args.repeat)
     e = best_of(pipeline_case(ember, ember.vision, images), args.repeat)
-    print(f"{f'Resize+RandomCrop+ToTensor+Normalize x{args.images}':40s} torch "
+    print(f"{f'Resize+RandomCrop+ToTensor+Normalize x{args.images}':42s} torch "
           f"{t * 1e3:9.1f} ms  ember {e * 1e3:9.1f} ms  ratio {e / t:5.2f}  (target <= 1.2)")
 
 

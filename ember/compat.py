@@ -1,18 +1,20 @@
 """Run PyTorch code on ember: ``import torch`` gives ember, ``torchvision`` ember.vision.
 
 ``install()`` puts an import hook first on ``sys.meta_path``; it never falls back to a
-real torch, even when one is installed.  A torch module ember lacks raises an
-ImportError naming it and the file and line of the import.
+real torch, even when one is installed.  ``torch.X.Y`` is the very module object
+``ember.X.Y`` (so ``torch.nn is ember.nn`` and ``torch.__name__ == 'ember'``).  A torch
+module ember lacks raises a ModuleNotFoundError naming it and the file and line of
+the import, instead of a bare "No module named".
 """
 import importlib
 import importlib.abc
 import importlib.util
 import os
 import sys
-import traceback
 
 _ALIASES = (("torchvision", "ember.vision"), ("torch", "ember"))
 ENV_FLAG = "EMBER_TORCH_SHIM"
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def ember_name(fullname):
@@ -23,26 +25,38 @@ def ember_name(fullname):
     return None
 
 
+def _is_machinery(filename):
+    # Import-system frames and ember's own top-level modules (this hook, the cli) are
+    # never the place a user wrote ``import torch.x``.
+    return (filename.startswith("<frozen") or "importlib" in filename
+            or os.path.dirname(os.path.abspath(filename)) == _HERE)
+
+
 def _import_site():
-    """(file, line) of the user code that asked for the import."""
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        f = frame.filename
-        if "importlib" in f or f.startswith("<frozen") or os.path.dirname(f) == \
-                os.path.dirname(__file__):
-            continue
-        return f, frame.lineno
+    """(file, line) of the innermost user code that asked for the import."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if not _is_machinery(frame.f_code.co_filename):
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
     return "<unknown>", 0
 
 
 class _AliasLoader(importlib.abc.Loader):
+    """Hands out the already-imported ember module instead of executing anything."""
+
     def __init__(self, target):
         self.target = target
 
     def create_module(self, spec):
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self._own_spec = module.__spec__
+        return module
 
     def exec_module(self, module):
-        pass
+        # The import system stamped the alias spec on the shared module; give ember
+        # its own back so importlib.util.find_spec('ember') and reload() stay right.
+        module.__spec__ = self._own_spec
 
 
 class TorchAliasFinder(importlib.abc.MetaPathFinder):
@@ -59,25 +73,41 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(
                 f"ember has no equivalent of '{fullname}' (looked for '{name}'), imported at "
                 f"{file}:{line}. This part of the PyTorch API is not implemented in ember yet.",
-                name=fullname)
+                # not `fullname`: `from torch.x import y` would then swallow this error
+                # and report a vague "cannot import name 'y' from 'ember.x'"
+                name=name)
         return importlib.util.spec_from_loader(fullname, _AliasLoader(name))
 
 
 _finder = TorchAliasFinder()
 
 
+def _aliased(mod):
+    return getattr(mod, "__name__", "").startswith("ember")
+
+
 def install():
-    """Make ``import torch``/``torchvision`` (and their submodules) import ember."""
+    """Make ``import torch``/``torchvision`` (and their submodules) import ember.
+
+    Also sets ``EMBER_TORCH_SHIM=1`` so that ``ember/_shim/sitecustomize.py`` (when it is
+    on PYTHONPATH, as ``ember run`` arranges) installs the hook in child processes."""
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
     for name in [n for n in sys.modules if ember_name(n) is not None]:
-        mod = sys.modules[name]
-        if not getattr(mod, "__name__", "").startswith("ember"):
+        if not _aliased(sys.modules[name]):
             del sys.modules[name]  # a real torch imported earlier must not be used
     os.environ[ENV_FLAG] = "1"
 
 
 def uninstall():
+    """Remove the hook and the ``torch*`` aliases it put into ``sys.modules``."""
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
+    for name in [n for n in sys.modules if ember_name(n) is not None]:
+        if _aliased(sys.modules[name]):
+            del sys.modules[name]
     os.environ.pop(ENV_FLAG, None)
+
+
+def installed():
+    return _finder in sys.meta_path

@@ -10,7 +10,9 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 
 from parity import check  # noqa: E402
 
-SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
+# EMBER_HYPOTHESIS_EXPLORE=<n> runs n random examples per test instead of the fixed 100.
+_EXPLORE = int(__import__("os").environ.get("EMBER_HYPOTHESIS_EXPLORE", "0"))
+SETTINGS = settings(max_examples=_EXPLORE or 100, deadline=None, derandomize=not _EXPLORE,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
 

@@ -66,6 +66,13 @@ def root(tmp_path_factory):
                 name = f"{split}-{kind}-ubyte"
                 (raw / name).write_bytes(data)
                 (raw / (name + ".gz")).write_bytes(gzip.compress(data, mtime=0))
+    raw = base / "EMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, n in (("train", 8), ("test", 3)):
+        (raw / f"emnist-letters-{split}-images-idx3-ubyte").write_bytes(
+            idx(rs.randint(0, 256, (n, 28, 28), dtype=np.uint8), 2051))
+        (raw / f"emnist-letters-{split}-labels-idx1-ubyte").write_bytes(
+            idx(rs.randint(1, 27, n).astype(np.uint8), 2049))
     folder = base / "folder"
     for cls, count in (("bees", 3), ("ants", 2), ("wasps", 2)):
         (folder / cls / "nested").mkdir(parents=True)
@@ -132,6 +139,20 @@ def test_mnist_family(root, cls):
         for i in (0, 3):
             same_item(t[i], e[i])
     assert e.raw_folder == t.raw_folder and e.processed_folder == t.processed_folder
+
+
+def test_emnist(root):
+    for train in (True, False):
+        t = tvd.EMNIST(str(root), split="letters", train=train)
+        e = ed.EMNIST(str(root), split="letters", train=train)
+        assert len(e) == len(t) and repr(e) == repr(t) and e.classes == t.classes
+        np.testing.assert_array_equal(e.targets.numpy(), t.targets.numpy())
+        same_item(t[1], e[1])
+    with pytest.raises(ValueError) as te:
+        tvd.EMNIST(str(root), split="nope")
+    with pytest.raises(ValueError) as ee:
+        ed.EMNIST(str(root), split="nope")
+    assert str(ee.value) == str(te.value)
 
 
 def test_mnist_reads_gz_only(tmp_path, root):

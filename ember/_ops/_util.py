@@ -236,19 +236,20 @@ def is_dense(a):
 
 
 def preserve_copy(a, npdt=None):
-    """A copy as PyTorch's preserve_format makes it: same strides if ``a`` is dense,
-    else dense strides in the order of ``a``'s (optionally cast to ``npdt``)."""
-    r = a if npdt is None or npdt == a.dtype else cast_array(a, npdt)
+    """A copy as PyTorch's preserve_format makes it: the very same strides if ``a`` is
+    dense, else dense strides in the order of ``a``'s (optionally cast to ``npdt``)."""
+    cast = npdt is not None and npdt != a.dtype
+    if a.flags.c_contiguous and (a.ndim < 2 or 1 not in a.shape):  # canonical C strides
+        return cast_array(a, npdt) if cast else a.copy()
+    npdt = np.dtype(npdt) if cast else a.dtype
     if is_dense(a):
-        return np.array(r, order="K") if r is a else (r if r.strides == _scaled(a, r) else
-                                                      np.array(r, order="K"))
-    out = empty_in_layout(a.shape, r.dtype, torch_layout(a.shape, [a]))
-    out[...] = r
+        its = npdt.itemsize
+        out = _ndarray.__new__(_ndarray, a.shape, npdt, np.empty(a.size, npdt), 0,
+                               tuple(s // a.itemsize * its for s in a.strides))
+    else:
+        out = empty_in_layout(a.shape, npdt, torch_layout(a.shape, [a]))
+    out[...] = cast_array(a, npdt) if cast else a
     return out
-
-
-def _scaled(a, r):
-    return tuple(s // a.itemsize * r.itemsize for s in a.strides)
 
 
 def float_dtype_for(t):

@@ -234,6 +234,7 @@ def reshape_as(self, other):
 def flatten(input, start_dim=0, end_dim=-1):
     nd = input.dim()
     if nd == 0:
+        _wrap_dim(start_dim, 0), _wrap_dim(end_dim, 0)
         return reshape(input, (1,))
     s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
     if s > e:
@@ -542,6 +543,8 @@ def slice_dim(input, dim, start, stop, step=1):
 
 def narrow(input, dim, start, length):
     nd = input.dim()
+    if nd == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, nd)
     n = input._data.shape[dim]
     start, length = int(start), int(length)

@@ -1,5 +1,5 @@
 """ember.vision: torchvision's role — datasets, transforms, models, image utilities."""
-from . import datasets, transforms, models, utils  # noqa: F401
+from . import datasets, transforms, models, ops, utils  # noqa: F401
 
 __version__ = "0.29.1"
 

@@ -12,7 +12,6 @@ class FakeData(VisionDataset):
         self.random_offset = random_offset
 
     def __getitem__(self, index):
-        from ... import _ops  # noqa: F401
         from ..._ops.random_ops import get_rng_state, set_rng_state, manual_seed, randn, randint
         from ..transforms import functional as F
         if index >= len(self):

@@ -1,9 +1,11 @@
 """MNIST, FashionMNIST, KMNIST from the ``<Class>/raw`` idx files (plain or .gz)."""
 import gzip
 import os
+import shutil
+import string
 
 from ..._backend import np
-from .utils import download_and_extract_archive
+from .utils import download_and_extract_archive, extract_archive, verify_str_arg
 from .vision import VisionDataset
 
 _IDX_TYPES = {8: np.uint8, 9: np.int8, 11: ">i2", 12: ">i4", 13: ">f4", 14: ">f8"}
@@ -134,3 +136,67 @@ class KMNIST(MNIST):
                  ("t10k-images-idx3-ubyte.gz", "5c965bf0a639b31b8f53240b1b52f4d7"),
                  ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134")]
     classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+
+
+class EMNIST(MNIST):
+    """EMNIST splits from ``EMNIST/raw/emnist-<split>-{train,test}-*-ubyte``.
+
+    Like torchvision, the images are returned as stored (transposed relative to MNIST).
+    """
+    url = "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"
+    md5 = "58c8d27c78d21e728a6bc7b3cc06412e"
+    splits = ("byclass", "bymerge", "balanced", "letters", "digits", "mnist")
+    _merged_classes = {"c", "i", "j", "k", "l", "m", "o", "p", "s", "u", "v", "w", "x", "y",
+                       "z"}
+    _all_classes = set(string.digits + string.ascii_letters)
+    classes_split_dict = {
+        "byclass": sorted(_all_classes),
+        "bymerge": sorted(_all_classes - _merged_classes),
+        "balanced": sorted(_all_classes - _merged_classes),
+        "letters": ["N/A"] + list(string.ascii_lowercase),
+        "digits": list(string.digits),
+        "mnist": list(string.digits),
+    }
+
+    def __init__(self, root, split, **kwargs):
+        self.split = verify_str_arg(split, "split", self.splits)
+        self.training_file = f"training_{split}.pt"
+        self.test_file = f"test_{split}.pt"
+        super().__init__(root, **kwargs)
+        self.classes = self.classes_split_dict[self.split]
+
+    @property
+    def _file_prefix(self):
+        return f"emnist-{self.split}-{'train' if self.train else 'test'}"
+
+    @property
+    def images_file(self):
+        return os.path.join(self.raw_folder, f"{self._file_prefix}-images-idx3-ubyte")
+
+    @property
+    def labels_file(self):
+        return os.path.join(self.raw_folder, f"{self._file_prefix}-labels-idx1-ubyte")
+
+    def _found(self, path):
+        return path if os.path.isfile(path) else path + ".gz"
+
+    def _load_data(self):
+        from ..._creation import from_numpy
+        images = read_idx(self._found(self.images_file))
+        labels = read_idx(self._found(self.labels_file))
+        return from_numpy(images.copy()), from_numpy(labels.astype(np.int64))
+
+    def _check_exists(self):
+        return all(os.path.isfile(f) or os.path.isfile(f + ".gz")
+                   for f in (self.images_file, self.labels_file))
+
+    def download(self):
+        if self._check_exists():
+            return
+        os.makedirs(self.raw_folder, exist_ok=True)
+        download_and_extract_archive(self.url, download_root=self.raw_folder, md5=self.md5)
+        gzip_folder = os.path.join(self.raw_folder, "gzip")
+        for name in os.listdir(gzip_folder):
+            if name.endswith(".gz"):
+                extract_archive(os.path.join(gzip_folder, name), self.raw_folder)
+        shutil.rmtree(gzip_folder)

@@ -136,3 +136,19 @@ def download_and_extract_archive(url, download_root, extract_root=None, filename
     path = download_url(url, download_root, filename, md5)
     print(f"Extracting {path} to {extract_root}")
     extract_archive(path, extract_root, remove_finished)
+
+
+def iterable_to_str(iterable):
+    return "'" + "', '".join([str(item) for item in iterable]) + "'"
+
+
+def verify_str_arg(value, arg=None, valid_values=None, custom_msg=None):
+    if not isinstance(value, str):
+        msg = "Expected type str, but got type {type}." if arg is None else \
+            "Expected type str for argument {arg}, but got type {type}."
+        raise ValueError(msg.format(type=type(value), arg=arg))
+    if valid_values is None or value in valid_values:
+        return value
+    raise ValueError(custom_msg if custom_msg is not None else
+                     f"Unknown value '{value}' for argument {arg}. Valid values are "
+                     f"{{{iterable_to_str(valid_values)}}}.")
