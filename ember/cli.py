@@ -40,6 +40,22 @@ def _user_traceback(tb):
     return out
 
 
+def _exec_script(path):
+    """Run a file as Python runs `python path`: in a fresh `__main__` module that stays
+    in sys.modules (runpy.run_path would rewrite argv[0] and restore the old __main__)."""
+    import builtins
+    import importlib.machinery
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = builtins
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", path)
+    main.__cached__ = None
+    sys.modules["__main__"] = main
+    with open(path, "rb") as f:  # bytes: compile() honours a coding cookie
+        code = compile(f.read(), path, "exec", dont_inherit=True)
+    exec(code, main.__dict__)
+
+
 def _prepare_environment():
     from . import compat
     compat.install()
@@ -67,11 +83,20 @@ def _run(target, args, as_module=False):
             # as `python script.py`: sys.path[0] is the script's (resolved) directory
             sys.path[0] = os.path.dirname(os.path.realpath(path))
             sys.argv = [target] + list(args)
-            runpy.run_path(path, run_name="__main__")
+            if os.path.isfile(path):
+                _exec_script(path)
+            else:  # a directory or zip with __main__.py
+                runpy.run_path(path, run_name="__main__")
     except SystemExit:
         raise
     except BaseException as e:
         tb = _user_traceback(e.__traceback__)
+        if tb is not None and isinstance(e, ImportError):
+            from . import compat
+            last = tb
+            while last.tb_next is not None:
+                last = last.tb_next
+            compat.explain(e, last.tb_frame.f_code.co_filename, last.tb_lineno)
         e.__traceback__ = tb  # the default hook prints the exception's own traceback
         sys.excepthook(type(e), e, tb)
         return 130 if isinstance(e, KeyboardInterrupt) else 1

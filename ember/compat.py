@@ -42,6 +42,29 @@ def _import_site():
     return "<unknown>", 0
 
 
+def torch_name(name):
+    """'ember.nn' -> 'torch.nn', 'ember.vision.io' -> 'torchvision.io' (None otherwise)."""
+    for dst, src in _ALIASES:
+        if name == src or name.startswith(src + "."):
+            return dst + name[len(src):]
+    return None
+
+
+def explain(exc, file, line):
+    """Reword ``from torch.x import y`` failing on a name ember lacks, which Python reports
+    as "cannot import name 'y' from 'ember.x'", to name the torch API and the import site."""
+    if type(exc) is not ImportError or not str(exc).startswith("cannot import name"):
+        return
+    parent = torch_name(exc.name or "")
+    missing = str(exc).split("'")[1] if str(exc).count("'") >= 2 else None
+    import linecache
+    if parent is None or missing is None or "torch" not in linecache.getline(file, line):
+        return
+    exc.msg = (f"{exc}: ember has no equivalent of '{parent}.{missing}', imported at "
+               f"{file}:{line}. This part of the PyTorch API is not implemented in ember yet.")
+    exc.args = (exc.msg,)
+
+
 class _AliasLoader(importlib.abc.Loader):
     """Hands out the already-imported ember module instead of executing anything."""
 

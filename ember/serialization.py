@@ -1,56 +1,85 @@
-"""ember.save / ember.load in PyTorch's zip checkpoint format, safe by default.
+"""ember.save / ember.load in PyTorch's checkpoint format, safe by default.
 
-Layout of a checkpoint (a zip of stored, uncompressed records under one prefix):
-    <prefix>/data.pkl          pickle (protocol 2) of the object; each tensor is
-                               torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)
-                               and each storage a persistent id
-                               ('storage', torch.FloatStorage, key, 'cpu', numel)
-    <prefix>/data/<key>        the raw little-endian bytes of storage <key>
+A checkpoint is a zip of stored (uncompressed) records under one prefix, laid out byte
+for byte as PyTorch's writer (miniz) lays it out:
+    <prefix>/data.pkl      pickle (protocol 2); a tensor is
+                           torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)
+                           and a storage the persistent id ('storage', torch.FloatStorage,
+                           key, 'cpu', numel)
+    <prefix>/data/<key>    the storage's raw little-endian bytes
     <prefix>/byteorder, version, .format_version, .storage_alignment, .data/serialization_id
+Every record's data starts on a 64-byte boundary (an 'FB' padding extra field), CRC and
+sizes follow it in a data descriptor, and the archive ends with zip64 end records.
+Globals are written under PyTorch's names (``ember.nn.X`` as ``torch.nn.X``), so files move
+both ways; loading maps ``torch``/``torchvision`` back to ``ember``/``ember.vision``.
 
-Globals are written with PyTorch's names (``ember.nn...`` is saved as ``torch.nn...``)
-so files move both ways; loading maps ``torch``/``torchvision`` back to ember.
+Decisions:
+- Saving to a path writes a temporary file beside the target and renames it over the
+  target, so a crash or kill mid-save leaves the old file whole.  There is no fsync
+  (PyTorch does none either): data written before a *process* dies is in the page cache
+  and survives; only a power loss could lose it, and an fsync of every checkpoint would
+  cost as much as the write itself.
+- Loading reads each storage straight into its final buffer (one copy, from the page
+  cache); ``mmap=True`` maps the file copy-on-write and reads nothing up front.
+- PyTorch does not check CRCs when loading; ember does (data.pkl and the small records
+  always, storages on a worker thread that overlaps the next read), except with mmap,
+  where checking would read the whole file.
+- Errors about a damaged file carry PyTorch's text followed by the file's name.
 """
 import collections
 import contextlib
+import errno
 import io
+import mmap as _mmap
 import os
 import pickle
 import random
+import re
+import stat
+import struct
 import sys
-import tempfile
 import zipfile
+import zlib
 
 from . import _dtype as D
+from . import _weights_only_unpickler as _wo
 from ._backend import np
+from ._storage import TypedStorage, UntypedStorage
 
 DEFAULT_PROTOCOL = 2
+MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # first pickle of a legacy (pre-zip) checkpoint
+PROTOCOL_VERSION = 1001
 
-_STORAGE_NAMES = {
-    "float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
-    "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage",
-    "int16": "ShortStorage", "int8": "CharStorage", "uint8": "ByteStorage",
-    "bool": "BoolStorage", "complex64": "ComplexFloatStorage",
-    "complex128": "ComplexDoubleStorage",
+STORAGE_DTYPES = {
+    "FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
+    "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32",
+    "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8",
+    "BoolStorage": "bool", "ComplexFloatStorage": "complex64",
+    "ComplexDoubleStorage": "complex128", "UntypedStorage": "uint8",
 }
-_STORAGE_DTYPES = {v: D._BY_NAME[k] for k, v in _STORAGE_NAMES.items()}
+_STORAGE_OF = {v: k for k, v in STORAGE_DTYPES.items() if k != "UntypedStorage"}
+_REBUILD_FUNCTIONS = (
+    "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter",
+    "_rebuild_parameter_with_state", "_rebuild_qtensor", "_rebuild_sparse_tensor",
+    "_rebuild_meta_tensor_no_storage", "_rebuild_nested_tensor", "_rebuild_wrapper_subclass",
+    "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor")
+_ALIGN = 64
+_U32 = 0xFFFFFFFF
+_ZIP64_LIMIT = _U32  # tests lower it to exercise the zip64 records
+_MINIZ_NOTE = (". This is an internal miniz error. If you are seeing this error, there is a "
+               "high likelihood that your checkpoint file is corrupted. This can happen if the "
+               "checkpoint was not saved properly, was transferred incorrectly, or the file was "
+               "modified after saving.")
+UNSAFE_MESSAGE = (
+    "In PyTorch 2.6, we changed the default value of the `weights_only` argument in "
+    "`torch.load` from `False` to `True`. Re-running `torch.load` with `weights_only` set to "
+    "`False` will likely succeed, but it can result in arbitrary code execution. Do it only "
+    "if you got the file from a trusted source.")
+_NO_CPU_HINT = ("If you are running on a CPU-only machine, please use torch.load with "
+                "map_location=torch.device('cpu') to map your storages to the CPU.")
 
 
-class _Global:
-    """A stand-in that pickles as GLOBAL ``module name`` (e.g. torch._utils ...)."""
-
-    def __init__(self, module, name):
-        self.module, self.name = module, name
-        self.__name__ = name
-
-    def __call__(self, *args):  # pickle insists that a reduce function is callable
-        raise TypeError(f"{self.module}.{self.name} is only a name in a checkpoint")
-
-
-_REBUILD_TENSOR = _Global("torch._utils", "_rebuild_tensor_v2")
-_REBUILD_PARAM = _Global("torch._utils", "_rebuild_parameter")
-_STORAGE_GLOBALS = {name: _Global("torch", sname) for name, sname in _STORAGE_NAMES.items()}
-
+# --- names: ember <-> PyTorch ------------------------------------------------------------
 
 def _torch_module_name(module):
     if module == "ember.vision" or module.startswith("ember.vision."):
@@ -61,6 +90,8 @@ def _torch_module_name(module):
 
 
 def _ember_module_name(module):
+    if module == "torch.tensor":  # PyTorch < 1.6 kept Tensor there
+        return "ember._tensor"
     if module == "torchvision" or module.startswith("torchvision."):
         return "ember.vision" + module[len("torchvision"):]
     if module == "torch" or module.startswith("torch."):
@@ -68,83 +99,992 @@ def _ember_module_name(module):
     return module
 
 
-class _Pickler(pickle._Pickler):
-    """Writes tensors as PyTorch does; storages go out-of-band as persistent ids."""
+class _Global:
+    """Pickles as GLOBAL ``module name``: a PyTorch name ember has no object for."""
 
-    def __init__(self, file, protocol):
-        super().__init__(file, protocol)
-        self.storages = {}  # id(storage) -> (key, storage, dtype)
+    def __init__(self, module, name):
+        self.module, self.name = module, name
 
-    def save_global(self, obj, name=None):
-        if isinstance(obj, _Global):
-            self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
-            self.memoize(obj)
-            return
-        module = getattr(obj, "__module__", None)
-        qual = name or getattr(obj, "__qualname__", None)
-        if module and qual and (module.startswith("ember")):
-            self.write(pickle.GLOBAL + f"{_torch_module_name(module)}\n{qual}\n".encode())
-            self.memoize(obj)
-            return
-        super().save_global(obj, name)
+    def __call__(self, *args):  # pickle insists that a reduce function is callable
+        raise TypeError(f"{self.module}.{self.name} is only a name in a checkpoint")
 
-    dispatch = dict(pickle._Pickler.dispatch)
-    dispatch[_Global] = save_global
 
-    def persistent_id(self, obj):
-        if isinstance(obj, _StorageRef):
-            st = obj.storage
-            entry = self.storages.get(id(st))
-            if entry is None:
-                entry = (str(len(self.storages)), st, obj.dtype)
-                self.storages[id(st)] = entry
-            key, st, dtype = entry
-            return ("storage", _STORAGE_GLOBALS[dtype.name], key, "cpu",
-                    st._buf.size)
+_G = {n: _Global("torch._utils", n) for n in _REBUILD_FUNCTIONS}
+_G["_rebuild_from_type_v2"] = _Global("torch._tensor", "_rebuild_from_type_v2")
+_G["device"] = _Global("torch", "device")
+_G["Size"] = _Global("torch", "Size")
+_G["UntypedStorage"] = _Global("torch.storage", "UntypedStorage")
+_G.update({n: _Global("torch", n) for n in _STORAGE_OF.values()})
+
+
+def _checkpoint_global(obj, name):
+    """(module, name) to write for an ember object, or None for anyone else's."""
+    if isinstance(obj, _Global):
+        return obj.module, obj.name
+    if type(obj) is D.dtype:
+        return "torch", obj.name
+    module = getattr(obj, "__module__", None) or ""
+    if module != "ember" and not module.startswith("ember."):
         return None
+    qual = name or obj.__qualname__
+    import ember
+    if getattr(ember, qual, None) is obj:  # ember.Size lives in ember._tensor: torch.Size
+        return "torch", qual
+    return _torch_module_name(module), qual
 
+
+def _check_global(obj, name):
+    """The checks (and wording) of the C pickler for a global it cannot name."""
+    qual = name or getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qual is None:
+        return
+    if "<locals>" in qual:
+        raise AttributeError(f"Can't pickle local object {qual!r}")
+    module = pickle.whichmodule(obj, qual)
+    try:
+        __import__(module, level=0)
+        found = sys.modules[module]
+        for part in qual.split("."):
+            found = getattr(found, part)
+    except (ImportError, KeyError, AttributeError):
+        raise pickle.PicklingError(f"Can't pickle {obj!r}: attribute lookup {qual} on "
+                                   f"{module} failed") from None
+    if found is not obj:
+        raise pickle.PicklingError(f"Can't pickle {obj!r}: it's not the same object as "
+                                   f"{module}.{qual}")
+
+
+# --- save: the pickle ------------------------------------------------------------------------
 
 class _StorageRef:
-    def __init__(self, storage, dtype):
-        self.storage, self.dtype = storage, dtype
+    """A storage as one tensor sees it: PyTorch's TypedStorage at pickling time."""
+
+    def __init__(self, untyped, dtype, typed=True):
+        self.untyped, self.dtype, self.typed = untyped, dtype, typed
 
 
-def _is_parameter(t):
-    return type(t).__name__ == "Parameter"
+def _user_state(t):
+    from ._tensor import _INTERNAL_ATTRS
+    return {k: v for k, v in t.__dict__.items() if k not in _INTERNAL_ATTRS}
+
+
+def _tensor_args(t):
+    """(storage, offset, size, stride) of ``t`` as PyTorch pickles them."""
+    st, arr, dtype = t._storage(), t._data, t.dtype
+    stride = t.stride()
+    offset = t.storage_offset()
+    buf = st._buf
+    its = arr.itemsize
+    inside = arr.size == 0 or (
+        min(stride, default=0) >= 0 and arr.__array_interface__["data"][0] - st.data_ptr()
+        == offset * its and (offset + 1 + sum((n - 1) * s for n, s in zip(arr.shape, stride)))
+        * its <= buf.nbytes)
+    if not inside:  # a view its storage cannot express (negative strides...): save a copy
+        st = UntypedStorage(np.ascontiguousarray(arr).reshape(-1))
+        offset, stride = 0, tuple(np.ascontiguousarray(arr).strides[i] // its
+                                  for i in range(arr.ndim))
+    return _StorageRef(st, dtype, dtype.name in _STORAGE_OF), offset, tuple(arr.shape), stride
 
 
 def _checkpoint_reduce(t):
     """How a Tensor pickles inside ember.save: the call PyTorch's checkpoints contain."""
-    args = (_StorageRef(t._storage(), t.dtype), t.storage_offset(), tuple(t.shape), t.stride())
-    if _is_parameter(t):
-        data = _CheckpointData(args)
-        return (_REBUILD_PARAM, (data, t.requires_grad, collections.OrderedDict()))
-    return (_REBUILD_TENSOR, args + (t.requires_grad, collections.OrderedDict()))
+    from .nn.parameter import Parameter
+    state = _user_state(t)
+    if isinstance(t, Parameter):
+        hooks = collections.OrderedDict()
+        if state:
+            return _G["_rebuild_parameter_with_state"], (t.detach(), t.requires_grad, hooks,
+                                                         state)
+        return _G["_rebuild_parameter"], (t.detach(), t.requires_grad, hooks)
+    ref, offset, size, stride = _tensor_args(t)
+    args = (ref, offset, size, stride, t.requires_grad, collections.OrderedDict())
+    func = _G["_rebuild_tensor_v2"]
+    if not ref.typed:  # uint16 & co have no storage class: untyped storage plus dtype
+        func, args = _G["_rebuild_tensor_v3"], args + (t.dtype,)
+    if type(t).__name__ == "Tensor" and not state:
+        return func, args
+    return _G["_rebuild_from_type_v2"], (func, type(t), args, state)
 
 
-class _CheckpointData:
-    """The plain tensor inside a saved Parameter."""
+class _Pickler(pickle._Pickler):
+    """The pure-Python pickler, so that ember globals can be written under torch names."""
 
-    def __init__(self, args):
-        self.args = args
+    def __init__(self, file, protocol, legacy=False):
+        super().__init__(file, protocol)
+        self.legacy = legacy
+        self.storages = {}  # id(untyped storage) -> (key, storage, dtype)
 
-    def __reduce__(self):
-        return (_REBUILD_TENSOR, self.args + (False, collections.OrderedDict()))
+    def reducer_override(self, obj):
+        from ._device import device
+        from ._tensor import Size, Tensor
+        if isinstance(obj, Tensor):
+            return _checkpoint_reduce(obj)
+        t = type(obj)
+        if t is D.dtype:
+            return obj.name
+        if t is device:
+            return _G["device"], ((obj.type,) if obj.index is None else (obj.type, obj.index))
+        if t is Size:
+            return _G["Size"], (tuple(obj),)
+        return NotImplemented
 
+    def save_global(self, obj, name=None):
+        target = _checkpoint_global(obj, name)
+        if target is None:
+            _check_global(obj, name)
+            return super().save_global(obj, name)
+        module, qual = target
+        if self.proto >= 4:
+            self.save(module)
+            self.save(qual)
+            self.write(pickle.STACK_GLOBAL)
+        else:
+            self.write(pickle.GLOBAL + f"{module}\n{qual}\n".encode("utf-8"))
+        self.memoize(obj)
+
+    dispatch = dict(pickle._Pickler.dispatch)
+    dispatch[_Global] = save_global
+    dispatch[type(_check_global)] = lambda self, obj: self.save_global(obj)
+
+    def persistent_id(self, obj):
+        t = type(obj)
+        if t is _StorageRef:
+            st, dtype, typed = obj.untyped, obj.dtype, obj.typed
+        elif t is TypedStorage:
+            st, dtype, typed = obj._untyped_storage, obj.dtype, obj.dtype.name in _STORAGE_OF
+        elif t is UntypedStorage:
+            st, dtype, typed = obj, D.uint8, False
+        else:
+            return None
+        entry = self.storages.get(id(st))
+        if entry is None:
+            entry = self.storages[id(st)] = (str(len(self.storages)), st, dtype)
+        elif entry[2] is not dtype and st._buf.size:
+            raise RuntimeError("Cannot save multiple tensors or storages that view the same "
+                               "data as different types")
+        stype = _G[_STORAGE_OF[dtype.name]] if typed else _G["UntypedStorage"]
+        numel = st._buf.nbytes // dtype.itemsize if typed else st._buf.nbytes
+        pid = ("storage", stype, entry[0], _location(st.device), numel)
+        return pid + (None,) if self.legacy else pid
+
+
+def _location(dev):
+    return "cpu" if dev is None or dev.type == "cpu" else str(dev)
+
+
+def _pickle(obj, protocol, legacy=False):
+    buf = io.BytesIO()
+    pickler = _Pickler(buf, protocol, legacy)
+    pickler.dump(obj)
+    return buf.getvalue(), list(pickler.storages.values())
+
+
+def _storage_bytes(st):
+    data = st._buf if st._buf.flags.c_contiguous else np.ascontiguousarray(st._buf)
+    if sys.byteorder != "little" and data.itemsize > 1:
+        data = data.byteswap()
+    return data.reshape(-1).view(np.uint8)
+
+
+# --- save: the zip -----------------------------------------------------------------------
+
+class _ZipWriter:
+    """Writes records the way PyTorch's writer (miniz) does; see the module docstring."""
+
+    def __init__(self, f, prefix):
+        self.f, self.prefix = f, prefix
+        self.pos, self.entries, self.pool = 0, [], None
+
+    def _write(self, data):
+        self.f.write(data)
+        self.pos += memoryview(data).nbytes
+
+    def record(self, name, data):
+        name = f"{self.prefix}/{name}".encode("utf-8")
+        size, offset = memoryview(data).nbytes, self.pos
+        big_size, big_offset = size >= _ZIP64_LIMIT, offset >= _ZIP64_LIMIT
+        zip64 = b""
+        if big_size or big_offset:
+            fields = (size, size) * big_size + (offset,) * big_offset
+            zip64 = struct.pack(f"<HH{len(fields)}Q", 1, 8 * len(fields), *fields)
+        start = offset + 30 + len(name) + len(zip64) + 4
+        pad = -start % _ALIGN
+        extra = zip64 + b"FB" + struct.pack("<H", pad) + b"Z" * pad
+        self._write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if zip64 else 0, 0x0808, 0, 0, 0,
+                                0, 0, 0, len(name), len(extra)) + name + extra)
+        if size >= 1 << 20 and self.pool is not None:  # CRC on the worker while we write
+            crc = self.pool.submit(zlib.crc32, data)
+            self._write(data)
+            crc = crc.result()
+        else:
+            crc = zlib.crc32(data)
+            self._write(data)
+        if big_size or big_offset:
+            self._write(struct.pack("<IIQQ", 0x08074B50, crc, size, size))
+        else:
+            self._write(struct.pack("<IIII", 0x08074B50, crc, size, size))
+        self.entries.append((name, crc, size, offset, zip64))
+
+    def finish(self):
+        cd_start = self.pos
+        for name, crc, size, offset, zip64 in self.entries:
+            usize = _U32 if size >= _ZIP64_LIMIT else size
+            off = _U32 if offset >= _ZIP64_LIMIT else offset
+            self._write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0, 45 if zip64 else 0,
+                                    0x0808, 0, 0, 0, crc, usize, usize, len(name), len(zip64),
+                                    0, 0, 0, 0, off) + name + zip64)
+        n, cd_size, eocd64 = len(self.entries), self.pos - cd_start, self.pos
+        self._write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 798, 45, 0, 0, n, n, cd_size,
+                                cd_start))
+        self._write(struct.pack("<IIQI", 0x07064B50, 0, eocd64, 1))
+        self._write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, min(n, 0xFFFF), min(n, 0xFFFF),
+                                min(cd_size, _U32), min(cd_start, _U32), 0))
+
+
+def _write_zip(fh, prefix, data, storages):
+    from concurrent.futures import ThreadPoolExecutor
+    z = _ZipWriter(fh, prefix)
+    big = any(st._buf.nbytes >= 1 << 20 for _, st, _ in storages)
+    with ThreadPoolExecutor(1) if big else contextlib.nullcontext() as z.pool:
+        z.record("data.pkl", data)
+        z.record(".format_version", b"1")
+        z.record(".storage_alignment", str(_ALIGN).encode())
+        z.record("byteorder", b"little")
+        for key, st, _ in storages:
+            z.record(f"data/{key}", _storage_bytes(st))
+        z.record("version", b"3\n")
+        z.record(".data/serialization_id",
+                 "".join(random.choice("0123456789") for _ in range(40)).encode())
+    z.finish()
+
+
+def _write_legacy(fh, data, storages, protocol):
+    head = [MAGIC_NUMBER, PROTOCOL_VERSION, {
+        "protocol_version": PROTOCOL_VERSION, "little_endian": True,
+        "type_sizes": {"short": 2, "int": 4, "long": 4}}]
+    for obj in head:
+        fh.write(pickle.dumps(obj, protocol))
+    fh.write(data)
+    by_key = sorted(storages, key=lambda e: e[0])  # PyTorch orders them as sorted strings
+    fh.write(pickle.dumps([k for k, _, _ in by_key], protocol))
+    for _, st, dtype in by_key:
+        raw = _storage_bytes(st)
+        fh.write(struct.pack("<q", raw.nbytes // dtype.itemsize))
+        fh.write(raw)
+
+
+def _prefix_for(path):
+    return os.path.splitext(os.path.basename(path))[0] or "archive"
+
+
+def _open_failed(err):
+    return RuntimeError("[enforce fail at inline_container.cc:747] . open file failed with "
+                        f"strerror: {os.strerror(err)}")
+
+
+def _save_to_path(path, write):
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        raise RuntimeError(f"Parent directory {directory} does not exist.")
+    target = os.path.realpath(path)  # through a symlink, replace the file it names
+    try:
+        st = os.stat(target)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise _open_failed(errno.EISDIR)
+    if st is not None and not stat.S_ISREG(st.st_mode):  # /dev/null, a pipe: write to it
+        with open(target, "wb") as fh:
+            return write(fh)
+    tmp = os.path.join(os.path.dirname(target), f".tmp-{os.path.basename(target)}-"
+                       f"{os.getpid()}-{random.getrandbits(32):08x}")
+    try:  # mode 0o666 so the umask applies, as for a file opened by open()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+    except PermissionError:
+        if st is None or not os.access(target, os.W_OK):
+            raise _open_failed(errno.EACCES) from None
+        with open(target, "wb") as fh:  # a read-only directory: overwrite in place
+            return write(fh)
+    except OSError as e:
+        raise _open_failed(e.errno) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
+         _use_new_zipfile_serialization=True, _disable_byteorder_record=False):
+    """Save ``obj`` to a path or binary file in PyTorch's format (``pickle_module`` is
+    accepted for compatibility; ember always uses its own pickler)."""
+    is_path = isinstance(f, (str, os.PathLike))
+    if not is_path and not hasattr(f, "write"):
+        raise AttributeError("expected 'f' to be string, path, or a file-like object with a "
+                             "'write' attribute")
+    if not is_path and not callable(f.write):
+        raise TypeError(f"Buffer of {str(type(f)).strip('<>')} has no callable attribute "
+                        "'write'")
+    legacy = not _use_new_zipfile_serialization
+    # Pickle first: an object that cannot be pickled leaves the file system untouched.
+    data, storages = _pickle(obj, pickle_protocol, legacy)
+    path = os.fspath(f) if is_path else None
+    prefix = _prefix_for(path) if is_path else "archive"
+
+    def write(fh):
+        if legacy:
+            _write_legacy(fh, data, storages, pickle_protocol)
+        else:
+            _write_zip(fh, prefix, data, storages)
+        fh.flush()
+
+    if is_path:
+        _save_to_path(path, write)
+    else:
+        write(f)
+
+
+# --- safe globals -------------------------------------------------------------------------
+
+def add_safe_globals(safe_globals):
+    """Mark classes/functions (or ``(obj, "full.path")`` pairs) as loadable with
+    ``weights_only=True``."""
+    _wo._add_safe_globals(safe_globals)
+
+
+def get_safe_globals():
+    return list(_wo._user_globals)
+
+
+def clear_safe_globals():
+    _wo._user_globals.clear()
+
+
+class safe_globals:
+    """Context manager: ``with safe_globals([MyClass]): ember.load(...)``."""
+
+    def __init__(self, safe_globals):
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        _wo._add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc):
+        _wo._remove_safe_globals(self.safe_globals)
+
+
+def _weights_only_message(message):
+    """PyTorch's framing of an error from the restricted unpickler."""
+    if re.search(r"GLOBAL (\S+) was not an allowed global by default.", message):
+        out = ("Weights only load failed. This file can still be loaded, to do so you have two "
+               "options, \033[1mdo those steps only if you trust the source of the "
+               f"checkpoint\033[0m. \n\t(1) {UNSAFE_MESSAGE}\n\t(2) Alternatively, to load with "
+               "`weights_only=True` please check the recommended steps in the following error "
+               "message.\n\tWeightsUnpickler error: " + message)
+    elif re.search(r"(\S+) must be (\S+) to load", message):
+        return f"Weights only load failed. {message}\n {UNSAFE_MESSAGE}\n"
+    else:
+        out = f"Weights only load failed. {UNSAFE_MESSAGE}\n"
+        if not re.search(r"whose module (\S+) is blocked", message):
+            out += ("Please file an issue with the following so that we can make "
+                    "`weights_only=True` compatible with your use case: WeightsUnpickler "
+                    "error: ")
+        out += "\n\n" + message
+    return out + ("\n\nCheck the documentation of torch.load to learn more about types "
+                  "accepted by default with weights_only "
+                  "https://pytorch.org/docs/stable/generated/torch.load.html.")
+
+
+# --- load: rebuilding tensors ---------------------------------------------------------------
+
+class StorageType:
+    """What a checkpoint's ``torch.FloatStorage`` & co stand for while loading: a dtype."""
+
+    def __init__(self, name):
+        self._dtype = D._BY_NAME[STORAGE_DTYPES[name]]
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    def __str__(self):
+        return f"StorageType(dtype={self.dtype})"
+
+
+def _strided_view(buf, offset, size, stride):
+    """A NumPy view of ``buf`` (1-D, typed) with PyTorch's checks for ``Tensor.set_``."""
+    size, stride = tuple(size), tuple(stride)
+    if not all(type(v) is int for v in size + stride + (offset,)):
+        raise TypeError(f"set_(): sizes, strides and storage offset must be ints, got size="
+                        f"{size!r}, stride={stride!r}, storage_offset={offset!r}")
+    if len(size) != len(stride):
+        raise RuntimeError(f"unequal size length ({len(size)}) and stride length "
+                           f"({len(stride)})")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if any(n < 0 for n in size):
+        raise RuntimeError("numel: integer multiplication overflow")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    its = buf.itemsize
+    empty = 0 in size
+    need = 0 if empty else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if need > buf.size:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {its} requiring a storage size of {need * its} are out of bounds "
+            f"for storage of size {buf.nbytes}")
+    return np.ndarray(size, buf.dtype, buffer=buf, offset=0 if empty else offset * its,
+                      strides=tuple(s * its for s in stride))
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride, dtype=None):
+    from ._tensor import _wrap
+    if not isinstance(storage, TypedStorage):
+        raise TypeError(f"expected a storage, got {type(storage).__name__}")
+    dtype = storage.dtype if dtype is None else dtype
+    untyped = storage._untyped_storage
+    buf = untyped._buf
+    if buf.dtype != dtype.np:
+        if buf.nbytes % dtype.itemsize:
+            raise RuntimeError(f"storage of {buf.nbytes} bytes cannot hold {dtype}")
+        buf = buf.view(np.uint8).view(dtype.np)
+    t = _wrap(_strided_view(buf, storage_offset, size, stride))
+    t._storage_obj = untyped
+    return t
+
+
+def _finish_tensor(t, requires_grad, metadata):
+    if metadata and (metadata.get("conj") or metadata.get("neg")):
+        from ._tensor import _wrap
+        arr = np.conj(t._data) if metadata.get("conj") else t._data
+        t = _wrap(-arr if metadata.get("neg") else arr)  # the bits are lazy in PyTorch
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
+                       backward_hooks=None, metadata=None):
+    return _finish_tensor(_rebuild_tensor(storage, storage_offset, size, stride),
+                          requires_grad, metadata)
+
+
+def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks,
+                       dtype, metadata=None):
+    if type(dtype) is not D.dtype:
+        raise TypeError(f"expected a dtype, got {type(dtype).__name__}")
+    return _finish_tensor(_rebuild_tensor(storage, storage_offset, size, stride, dtype),
+                          requires_grad, metadata)
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks=None):
+    from .nn.parameter import Parameter
+    return Parameter(data, requires_grad)
+
+
+def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
+    return _set_obj_state(_rebuild_parameter(data, requires_grad), state)
+
+
+def _set_obj_state(obj, state):
+    from ._tensor import _INTERNAL_ATTRS, Tensor
+    if isinstance(state, tuple):
+        if len(state) != 2:
+            raise RuntimeError(f"Invalid serialized state: {state}")
+        dict_state, slots_state = state
+    else:
+        dict_state, slots_state = state, None
+    for part in (dict_state, slots_state):
+        for k, v in (part or {}).items():
+            if isinstance(obj, Tensor) and k in _INTERNAL_ATTRS:
+                continue  # a file may not swap a tensor's data or autograd state
+            setattr(obj, k, v)
+    return obj
+
+
+def _rebuild_from_type_v2(func, new_type, args, state):
+    from ._tensor import Tensor
+    ret = func(*args)
+    if type(ret) is not new_type:
+        if not (isinstance(new_type, type) and issubclass(new_type, Tensor)):
+            raise TypeError(f"as_subclass(): expected a Tensor subclass, got {new_type!r}")
+        sub = object.__new__(new_type)
+        sub.__dict__.update(ret.__dict__)
+        ret = sub
+    if getattr(type(ret), "__setstate__", Tensor.__setstate__) is not Tensor.__setstate__:
+        ret.__setstate__(state)
+        return ret
+    return _set_obj_state(ret, state)
+
+
+def _unsupported(kind):
+    def rebuild(*args, **kwargs):
+        raise RuntimeError(f"ember cannot load {kind} tensors")
+    return rebuild
+
+
+_rebuild_qtensor = _unsupported("quantized")
+_rebuild_sparse_tensor = _unsupported("sparse")
+_rebuild_meta_tensor_no_storage = _unsupported("meta")
+_rebuild_nested_tensor = _unsupported("nested")
+_rebuild_wrapper_subclass = _unsupported("wrapper-subclass")
+_rebuild_device_tensor_from_numpy = _unsupported("XLA/device")
+_rebuild_device_tensor_from_cpu_tensor = _unsupported("XLA/device")
+
+
+def _get_layout(name):
+    if name != "torch.strided":
+        raise RuntimeError(f"ember supports only the strided layout, not {name}")
+    import ember
+    return ember.strided
+
+
+_SPECIAL = {f"torch._utils.{n}": n for n in _REBUILD_FUNCTIONS}
+_SPECIAL.update({"torch._tensor._rebuild_from_type_v2": "_rebuild_from_type_v2",
+                 "torch.serialization._get_layout": "_get_layout",
+                 "torch.serialization.StorageType": "StorageType"})
+
+
+# --- load: where storages go ---------------------------------------------------------------
+
+def default_restore_location(storage, location):
+    """Place a loaded storage on ``location`` ('cpu' is the only device ember has)."""
+    if location == "cpu":
+        return storage
+    for backend in ("cuda", "xpu", "hpu", "privateuseone"):
+        if location == backend or re.match(f"{backend}(:|[0-9]+)", location):
+            if backend in ("hpu", "privateuseone"):
+                raise RuntimeError(f"The {backend.upper()} device module is not registered. "
+                                   + _NO_CPU_HINT)
+            raise RuntimeError(f"Attempting to deserialize object on a {backend.upper()} "
+                               f"device but torch.{backend}.is_available() is False. "
+                               + _NO_CPU_HINT)
+    if location.startswith("mtia"):
+        raise RuntimeError("Cannot execute getCurrentDevice() without MTIA backend.")
+    if location.startswith("mps"):
+        raise RuntimeError("torch.UntypedStorage(): Storage device not recognized: mps")
+    if location == "meta":
+        raise RuntimeError("ember has no meta device; load with map_location='cpu'")
+    raise RuntimeError("don't know how to restore data location of "
+                       f"torch.storage.UntypedStorage (tagged with {location})")
+
+
+def _restore_location(map_location):
+    from ._device import device
+    if map_location is None:
+        return default_restore_location
+    if isinstance(map_location, dict):
+        return lambda s, loc: default_restore_location(s, str(map_location.get(loc, loc)))
+    if isinstance(map_location, (str, bytes, device)):
+        target = _ascii(map_location) if not isinstance(map_location, device) else \
+            str(map_location)
+        return lambda s, loc: default_restore_location(s, target)
+
+    def restore(storage, location):
+        result = map_location(storage, location)
+        return default_restore_location(storage, location) if result is None else result
+    return restore
+
+
+def _ascii(s):
+    return s.decode("ascii") if isinstance(s, bytes) else s
+
+
+def _as_untyped(result):
+    if isinstance(result, TypedStorage):
+        return result._untyped_storage
+    if isinstance(result, UntypedStorage):
+        return result
+    raise TypeError("TypedStorage.__init__ received an invalid combination of arguments. "
+                    "Argument 'wrap_storage' must be UntypedStorage, but got "
+                    f"{type(result)}")
+
+
+# --- load: reading the zip ---------------------------------------------------------------
+
+class _ZipReader:
+    """Finds records through zipfile's central directory; reads their data itself."""
+
+    def __init__(self, fh, where):
+        self.fh, self.where, self.pool, self.pending = fh, where, None, []
+        try:
+            self.zf = zipfile.ZipFile(fh)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error):
+            raise self.error("PytorchStreamReader failed reading zip archive: failed finding "
+                             "central directory" + _MINIZ_NOTE) from None
+        names = self.zf.namelist()
+        if not names:
+            raise self.error("PytorchStreamReader failed reading zip archive: failed finding "
+                             "central directory" + _MINIZ_NOTE)
+        if "/" not in names[0]:
+            raise self.error(f"file in archive is not in a subdirectory: {names[0]}")
+        self.prefix = names[0].split("/", 1)[0] + "/"
+        self.infos = {n[len(self.prefix):]: i for n, i in self.zf.NameToInfo.items()
+                      if n.startswith(self.prefix)}
+
+    def error(self, msg):
+        return RuntimeError(msg + self.where)
+
+    def has_record(self, name):
+        return name in self.infos
+
+    def _info(self, name):
+        info = self.infos.get(name)
+        if info is None:
+            raise self.error(f"PytorchStreamReader failed locating file {name}: file not "
+                             "found" + _MINIZ_NOTE)
+        return info
+
+    def _data_offset(self, name, info):
+        self.fh.seek(info.header_offset)
+        head = self.fh.read(30)
+        if len(head) != 30 or head[:4] != b"PK\x03\x04":
+            raise self.error(f"PytorchStreamReader failed reading file {name}: invalid header "
+                             "or archive is corrupted")
+        n, e = struct.unpack("<HH", head[26:30])
+        return info.header_offset + 30 + n + e
+
+    def _crc_failed(self, name):
+        return self.error(f"PytorchStreamReader failed reading file {name}: CRC-32 check "
+                          "failed")
+
+    def _read_failed(self, name):
+        return self.error(f"PytorchStreamReader failed reading file {name}: file read failed")
+
+    def get_record(self, name):
+        """A small record's bytes, CRC checked."""
+        info = self._info(name)
+        if info.compress_type != zipfile.ZIP_STORED:
+            try:
+                return self.zf.read(info)
+            except zipfile.BadZipFile:
+                raise self._crc_failed(name) from None
+            except (zlib.error, EOFError, NotImplementedError, RuntimeError):
+                raise self._read_failed(name) from None
+        self.fh.seek(self._data_offset(name, info))
+        data = self.fh.read(info.file_size)
+        if len(data) != info.file_size:
+            raise self._read_failed(name)
+        if zlib.crc32(data) != info.CRC:
+            raise self._crc_failed(name)
+        return data
+
+    def read_storage(self, name, nbytes, mapped=None):
+        """A storage record as a writable uint8 array of ``nbytes``."""
+        info = self._info(name)
+        if info.file_size != nbytes:
+            raise self.error(f"record size ({info.file_size} bytes) does not match expected "
+                             f"size ({nbytes} bytes = {nbytes} elements * 1 bytes/element) "
+                             "for dtype Byte")
+        if info.compress_type != zipfile.ZIP_STORED:
+            return np.frombuffer(bytearray(self.get_record(name)), np.uint8)
+        start = self._data_offset(name, info)
+        if mapped is not None:
+            if start + nbytes > len(mapped):
+                raise self._read_failed(name)
+            return np.frombuffer(mapped, np.uint8, nbytes, start)  # copy-on-write pages
+        arr = np.empty(nbytes, np.uint8)
+        self.fh.seek(start)
+        if _read_into(self.fh, arr) != nbytes:
+            raise self._read_failed(name)
+        if nbytes >= 1 << 20:  # check on the worker thread while the next record is read
+            if self.pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+                self.pool = ThreadPoolExecutor(1)
+            self.pending.append((name, info.CRC, self.pool.submit(zlib.crc32, arr)))
+        elif zlib.crc32(arr) != info.CRC:
+            raise self._crc_failed(name)
+        return arr
+
+    def finish(self):
+        for name, crc, fut in self.pending:
+            if fut.result() != crc:
+                raise self._crc_failed(name)
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_into(fh, arr):
+    view = memoryview(arr)
+    got = 0
+    readinto = getattr(fh, "readinto", None)
+    while got < len(view):
+        if readinto is not None:
+            n = readinto(view[got:])
+        else:
+            chunk = fh.read(len(view) - got)
+            n = len(chunk)
+            view[got:got + n] = chunk
+        if not n:
+            break
+        got += n
+    return got
+
+
+class _Loader:
+    """Turns a checkpoint's persistent ids into storages: one loader per ember.load."""
+
+    def __init__(self, read, map_location, swap):
+        self.read, self.swap = read, swap  # read(key, nbytes) -> uint8 array
+        self.restore = _restore_location(map_location)
+        self.loaded = {}
+
+    def storage(self, stype, key, location, numel):
+        if key in self.loaded:
+            return self.loaded[key]
+        dtype = stype.dtype
+        if type(numel) is not int or numel < 0:
+            raise RuntimeError(f"invalid storage size {numel!r} for storage {key!r}")
+        buf = self.read(key, numel * dtype.itemsize).view(dtype.np)
+        if self.swap and dtype.itemsize > 1:
+            buf.byteswap(inplace=True)
+        untyped = _as_untyped(self.restore(UntypedStorage(buf), _ascii(location)))
+        typed = self.loaded[key] = TypedStorage(untyped, dtype)
+        return typed
+
+    def zip_persistent_load(self, saved_id):
+        if not isinstance(saved_id, tuple):
+            raise AssertionError(f"saved_id must be a tuple, got {type(saved_id).__name__}")
+        typename = _ascii(saved_id[0])
+        if typename != "storage":
+            raise AssertionError("Unknown typename for persistent_load, expected 'storage' but "
+                                 f"got '{typename}'")
+        stype, key, location, numel = saved_id[1:]
+        return self.storage(stype, key, location, numel)
+
+
+def _python_unpickler(pickle_module, file, persistent_load, **kwargs):
+    """``pickle_module.Unpickler`` that maps torch names to ember (weights_only=False)."""
+
+    class Unpickler(pickle_module.Unpickler):
+        def find_class(self, module, name):
+            if type(name) is str and "Storage" in name:
+                with contextlib.suppress(KeyError):
+                    return StorageType(name)
+            special = _SPECIAL.get(f"{module}.{name}")
+            if special is not None:
+                return globals()[special]
+            return super().find_class(_ember_module_name(module), name)
+
+    u = Unpickler(file, **kwargs)
+    u.persistent_load = persistent_load
+    return u
+
+
+def _unpickle(data_file, persistent_load, pickle_module, weights_only, pickle_load_args):
+    if weights_only:
+        return _wo.Unpickler(data_file, persistent_load,
+                             pickle_load_args.get("encoding", "bytes")).load()
+    return _python_unpickler(pickle_module, data_file, persistent_load,
+                             **pickle_load_args).load()
+
+
+def _load_zip(reader, map_location, pickle_module, weights_only, mapped, pickle_load_args):
+    if reader.has_record("constants.pkl"):
+        if weights_only:
+            raise RuntimeError("Cannot use ``weights_only=True`` with TorchScript archives "
+                               "passed to ``torch.load``. " + UNSAFE_MESSAGE)
+        raise reader.error("ember cannot load TorchScript archives (torch.jit.save)")
+    order = b"little"
+    if reader.has_record("byteorder"):
+        order = reader.get_record("byteorder")
+        if order not in (b"little", b"big"):
+            raise ValueError("Unknown endianness type: " + order.decode())
+    loader = _Loader(lambda key, n: reader.read_storage(f"data/{key}", n, mapped),
+                     map_location, order.decode() != sys.byteorder)
+    data = reader.get_record("data.pkl")
+    result = _unpickle(io.BytesIO(data), loader.zip_persistent_load, pickle_module,
+                       weights_only, pickle_load_args)
+    reader.finish()
+    return result
+
+
+def _load_legacy(fh, where, map_location, pickle_module, weights_only, pickle_load_args):
+    start = fh.tell()
+    fh.seek(start + 257)
+    if fh.read(5) == b"ustar":  # the .tar checkpoints of PyTorch < 0.4
+        if weights_only:
+            raise RuntimeError("Cannot use ``weights_only=True`` with files saved in the "
+                               "legacy .tar format. " + UNSAFE_MESSAGE)
+        raise RuntimeError("ember cannot load the legacy .tar checkpoint format" + where)
+    fh.seek(start)
+    loader = _Loader(None, map_location, False)
+    roots, views, fills = {}, {}, []
+
+    def one():
+        return _unpickle(fh, None, pickle_module, weights_only, pickle_load_args)
+
+    def persistent_load(saved_id):
+        if not isinstance(saved_id, tuple):
+            raise AssertionError(f"saved_id must be a tuple, got {type(saved_id).__name__}")
+        typename = _ascii(saved_id[0])
+        if typename == "module":
+            return saved_id[1]
+        if typename != "storage":
+            raise RuntimeError(f"Unknown saved id type: {saved_id[0]}")
+        stype, key, location, numel, view = saved_id[1:]
+        if key not in roots:
+            def read(k, n):
+                arr = np.empty(n, np.uint8)
+                fills.append((k, arr, stype.dtype))
+                return arr
+            loader.read = read
+            roots[key] = loader.storage(stype, key, location, numel)
+        root = roots[key]
+        if view is None:
+            return root
+        vkey, off, size = view
+        if vkey not in views:
+            its = root.dtype.itemsize
+            views[vkey] = TypedStorage(UntypedStorage(
+                root._untyped_storage._bytes()[off * its:(off + size) * its]
+                .view(root.dtype.np)), root.dtype)
+        return views[vkey]
+
+    if one() != MAGIC_NUMBER:
+        raise RuntimeError("Invalid magic number; corrupt file?")
+    version = one()
+    if version != PROTOCOL_VERSION:
+        raise RuntimeError(f"Invalid protocol version: {version}")
+    one()  # sys_info: sizes of C types on the saving machine
+    result = _unpickle(fh, persistent_load, pickle_module, weights_only, pickle_load_args)
+    keys = one()
+    filled = {k: (arr, dtype) for k, arr, dtype in fills}
+    for key in keys:
+        if key not in filled:
+            raise RuntimeError(f"storage key {key!r} not found in deserialized_objects")
+        arr, dtype = filled[key]
+        head = fh.read(8)
+        if len(head) != 8 or struct.unpack("<q", head)[0] * dtype.itemsize != arr.nbytes or \
+                _read_into(fh, arr) != arr.nbytes:
+            raise RuntimeError(f"legacy checkpoint truncated in storage {key}{where}")
+    return result
+
+
+# --- load ------------------------------------------------------------------------------
+
+def _is_zipfile(fh):
+    start = fh.tell()
+    head = fh.read(4)
+    fh.seek(start)
+    return head == b"PK\x03\x04"
+
+
+def _check_seekable(f):
+    try:
+        f.seek(f.tell())
+    except (io.UnsupportedOperation, AttributeError) as e:
+        if "seek" in str(e) or "tell" in str(e):
+            raise type(e)(str(e) + ". You can only torch.load from a file that is seekable. "
+                          "Please pre-load the data into a buffer like io.BytesIO and try to "
+                          "load from it instead.") from None
+        raise
+
+
+def _default_weights_only(weights_only, pickle_module):
+    true = ("1", "y", "yes", "true")
+    force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in true
+    force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in true
+    if force and force_no:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or "
+                           "`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` should be set, but both were set.")
+    if force:
+        return True
+    if weights_only is None:
+        if force_no:
+            import warnings
+            warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since "
+                          "the`weights_only` argument was not explicitly passed to `torch.load`, "
+                          "forcing weights_only=False.", UserWarning, stacklevel=3)
+            return False
+        return pickle_module is None
+    return weights_only
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
+    """Load an object saved by ``ember.save`` or ``torch.save`` (zip or legacy format)."""
+    weights_only = _default_weights_only(weights_only, pickle_module)
+    if weights_only:
+        if pickle_module is not None:
+            raise RuntimeError("Can not safely load weights when explicit pickle_module is "
+                               "specified")
+        if pickle_load_args:
+            import warnings
+            warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=2)
+    elif pickle_module is None:
+        pickle_module = pickle
+    pickle_load_args.setdefault("encoding", "utf-8")
+    is_path = isinstance(f, (str, os.PathLike))
+    with (open(f, "rb") if is_path else contextlib.nullcontext(f)) as fh:
+        name = os.fspath(f) if is_path else getattr(fh, "name", None)
+        where = f" (while loading {name!r})" if isinstance(name, (str, bytes)) else ""
+        _check_seekable(fh)
+        try:
+            if _is_zipfile(fh):
+                return _load_zip_file(fh, f, is_path, where, map_location, pickle_module,
+                                      weights_only, mmap, pickle_load_args)
+            if mmap:
+                fname = f"{f}, " if isinstance(f, str) else ""
+                raise RuntimeError("mmap can only be used with files saved with "
+                                   f"`torch.save({fname}_use_new_zipfile_serialization=True), "
+                                   "please torch.save your checkpoint with this option in "
+                                   "order to use mmap.")
+            return _load_legacy(fh, where, map_location, pickle_module, weights_only,
+                                pickle_load_args)
+        except pickle.UnpicklingError as e:
+            if weights_only:
+                raise pickle.UnpicklingError(_weights_only_message(str(e))) from None
+            raise
+        except EOFError as e:
+            raise EOFError(f"{e or 'Ran out of input'}: the file is empty or truncated"
+                           f"{where}") from None
+
+
+def _load_zip_file(fh, f, is_path, where, map_location, pickle_module, weights_only, mmap,
+                   pickle_load_args):
+    reader = _ZipReader(fh, where)
+    try:
+        mapped = None
+        if mmap:
+            if not is_path:
+                raise ValueError("f must be a file path in order to use the mmap argument")
+            mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_COPY)
+        return _load_zip(reader, map_location, pickle_module, weights_only, mapped,
+                         pickle_load_args)
+    finally:
+        reader.close()
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The globals in a checkpoint's pickle that ``weights_only=True`` would refuse."""
+    is_path = isinstance(f, (str, os.PathLike))
+    with (open(f, "rb") if is_path else contextlib.nullcontext(f)) as fh:
+        if not _is_zipfile(fh):
+            raise ValueError("Expected input to be a checkpoint returned by torch.save")
+        reader = _ZipReader(fh, "")
+        if reader.has_record("constants.pkl"):
+            raise ValueError("Expected input to be a checkpoint returned by torch.save but got "
+                             "a torchscript checkpoint")
+        return _wo.unsafe_globals(reader.get_record("data.pkl"))
+
+
+# --- plain pickling (pickle.dumps, DataLoader workers): no checkpoint machinery ----------
 
 def _reduce_tensor(t):
-    """Tensor.__reduce_ex__: checkpoint form inside ember.save, else a plain array."""
-    if _saving.active:
-        return _checkpoint_reduce(t)
+    """Tensor.__reduce_ex__ outside ember.save: the tensor's values as a NumPy array."""
     return (_rebuild_from_array, (np.array(t._data), t.dtype.name, t.requires_grad,
-                                  _is_parameter(t)))
-
-
-class _SavingFlag:
-    active = False
-
-
-_saving = _SavingFlag()
+                                  type(t).__name__ == "Parameter"))
 
 
 def _rebuild_from_array(arr, dtype_name, requires_grad, is_param=False):
@@ -156,264 +1096,3 @@ def _rebuild_from_array(arr, dtype_name, requires_grad, is_param=False):
     if requires_grad:
         t.requires_grad_(True)
     return t
-
-
-# --- save ------------------------------------------------------------------------
-
-def _prefix_for(f):
-    if isinstance(f, (str, os.PathLike)):
-        stem = os.path.splitext(os.path.basename(os.fspath(f)))[0]
-        return stem or "archive"
-    return "archive"
-
-
-def _write_zip(obj, fileobj, prefix, protocol):
-    buf = io.BytesIO()
-    pickler = _Pickler(buf, protocol)
-    _saving.active = True
-    try:
-        pickler.dump(obj)
-    finally:
-        _saving.active = False
-    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as z:
-        z.writestr(f"{prefix}/data.pkl", buf.getvalue())
-        z.writestr(f"{prefix}/.format_version", b"1")
-        z.writestr(f"{prefix}/.storage_alignment", b"64")
-        z.writestr(f"{prefix}/byteorder", sys.byteorder.encode())
-        for key, st, dtype in sorted(pickler.storages.values(), key=lambda e: int(e[0])):
-            data = np.ascontiguousarray(st._buf)
-            if sys.byteorder != "little":
-                data = data.byteswap()
-            z.writestr(f"{prefix}/data/{key}", memoryview(data.view(np.uint8)))
-        z.writestr(f"{prefix}/version", b"3\n")
-        z.writestr(f"{prefix}/.data/serialization_id",
-                   "".join(random.choice("0123456789") for _ in range(40)).encode())
-
-
-def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
-         _use_new_zipfile_serialization=True, _disable_byteorder_record=False):
-    prefix = _prefix_for(f)
-    if isinstance(f, (str, os.PathLike)):
-        path = os.fspath(f)
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise RuntimeError(f"Parent directory {directory} does not exist.")
-        # Write beside the target, then rename: a crash mid-save keeps the old file.
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path), dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                _write_zip(obj, fh, prefix, pickle_protocol)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    else:
-        _write_zip(obj, f, prefix, pickle_protocol)
-
-
-# --- load ------------------------------------------------------------------------
-
-_safe_globals = []
-
-
-def add_safe_globals(safe_globals):
-    _safe_globals.extend(safe_globals)
-
-
-def get_safe_globals():
-    return list(_safe_globals)
-
-
-def clear_safe_globals():
-    _safe_globals.clear()
-
-
-@contextlib.contextmanager
-def safe_globals(globals_list):
-    n = len(_safe_globals)
-    _safe_globals.extend(globals_list)
-    try:
-        yield
-    finally:
-        del _safe_globals[n:]
-
-
-_WEIGHTS_ONLY_HEAD = (
-    "Weights only load failed. This file can still be loaded, to do so you have two options, "
-    "\x1b[1mdo those steps only if you trust the source of the checkpoint\x1b[0m. \n"
-    "\t(1) In PyTorch 2.6, we changed the default value of the `weights_only` argument in "
-    "`torch.load` from `False` to `True`. Re-running `torch.load` with `weights_only` set to "
-    "`False` will likely succeed, but it can result in arbitrary code execution. Do it only if "
-    "you got the file from a trusted source.\n"
-    "\t(2) Alternatively, to load with `weights_only=True` please check the recommended steps "
-    "in the following error message.\n\tWeightsUnpickler error: ")
-_WEIGHTS_ONLY_TAIL = (
-    "\n\nCheck the documentation of torch.load to learn more about types accepted by default "
-    "with weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
-_BLOCKED_HEAD = (
-    "Weights only load failed. In PyTorch 2.6, we changed the default value of the "
-    "`weights_only` argument in `torch.load` from `False` to `True`. Re-running `torch.load` "
-    "with `weights_only` set to `False` will likely succeed, but it can result in arbitrary "
-    "code execution. Do it only if you got the file from a trusted source.\n\n\n")
-_BLOCKED_MODULES = ("os", "posix", "nt", "subprocess", "sys", "builtins", "shutil",
-                    "socket", "importlib", "runpy", "pty", "code", "ctypes")
-_ALLOWED_BUILTINS = {("collections", "OrderedDict"), ("collections", "defaultdict"),
-                     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "bytearray"),
-                     ("builtins", "slice"), ("builtins", "complex"), ("builtins", "range"),
-                     ("_codecs", "encode"), ("torch", "Size"), ("torch", "device"),
-                     ("torch._utils", "_rebuild_tensor_v2"),
-                     ("torch._utils", "_rebuild_parameter"),
-                     ("torch._utils", "_rebuild_parameter_with_state"),
-                     ("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
-                     ("numpy", "dtype")}
-
-
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
-                       backward_hooks=None, metadata=None):
-    from ._tensor import _wrap, Tensor
-    from ._ops.shape import _strided
-    buf, st_obj = storage
-    arr = _strided(buf, tuple(size), tuple(stride), storage_offset) if buf.size else \
-        np.zeros(tuple(size), buf.dtype)
-    t = _wrap(arr)
-    t._storage_obj = st_obj
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def _rebuild_parameter(data, requires_grad, backward_hooks=None, *extra):
-    from .nn.parameter import Parameter
-    return Parameter(data, requires_grad=requires_grad)
-
-
-def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
-    p = _rebuild_parameter(data, requires_grad)
-    for k, v in (state or {}).items():
-        setattr(p, k, v)
-    return p
-
-
-class _StorageType:
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, fileobj, zf, prefix, weights_only, map_location):
-        super().__init__(fileobj)
-        self.zf, self.prefix = zf, prefix
-        self.weights_only = weights_only
-        self.map_location = map_location
-        self.loaded = {}
-
-    def find_class(self, module, name):
-        if module == "torch._utils" and name == "_rebuild_tensor_v2":
-            return _rebuild_tensor_v2
-        if module == "torch._utils" and name == "_rebuild_parameter":
-            return _rebuild_parameter
-        if module == "torch._utils" and name == "_rebuild_parameter_with_state":
-            return _rebuild_parameter_with_state
-        if module == "torch" and name in _STORAGE_DTYPES:
-            return _StorageType(_STORAGE_DTYPES[name])
-        if self.weights_only:
-            allowed = (module, name) in _ALLOWED_BUILTINS or any(
-                getattr(g, "__module__", None) in (module, _ember_module_name(module))
-                and getattr(g, "__qualname__", getattr(g, "__name__", None)) == name
-                for g in _safe_globals)
-            if not allowed:
-                full = f"{module}.{name}"
-                if module in _BLOCKED_MODULES or module.split(".")[0] in _BLOCKED_MODULES:
-                    raise pickle.UnpicklingError(
-                        _BLOCKED_HEAD + f"Trying to load unsupported GLOBAL {full} whose module "
-                        f"{module} is blocked." + _WEIGHTS_ONLY_TAIL)
-                raise pickle.UnpicklingError(
-                    _WEIGHTS_ONLY_HEAD + f"Unsupported global: GLOBAL {full} was not an allowed "
-                    f"global by default. Please use `torch.serialization.add_safe_globals"
-                    f"([{full}])` or the `torch.serialization.safe_globals([{full}])` context "
-                    f"manager to allowlist this global if you trust this class/function."
-                    + _WEIGHTS_ONLY_TAIL)
-        return super().find_class(_ember_module_name(module), name)
-
-    def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and pid and pid[0] == "storage"):
-            raise pickle.UnpicklingError(f"Unsupported persistent id {pid!r}")
-        _, stype, key, location, numel = pid
-        if key in self.loaded:
-            return self.loaded[key]
-        _check_location(location, self.map_location)
-        dtype = stype.dtype if isinstance(stype, _StorageType) else D.float32
-        try:
-            raw = self.zf.read(f"{self.prefix}/data/{key}")
-        except KeyError:
-            raise RuntimeError(f"PytorchStreamReader failed locating file data/{key}: file "
-                               "not found") from None
-        buf = np.frombuffer(bytearray(raw), dtype=dtype.np)
-        from ._storage import UntypedStorage
-        entry = (buf, UntypedStorage(buf))
-        self.loaded[key] = entry
-        return entry
-
-
-def _check_location(location, map_location):
-    target = location
-    if map_location is not None:
-        if callable(map_location) and not isinstance(map_location, (str,)) and \
-                not hasattr(map_location, "type"):
-            target = "cpu"
-        elif isinstance(map_location, dict):
-            target = map_location.get(location, location)
-        else:
-            target = str(map_location)
-    if str(target).startswith("cuda"):
-        raise RuntimeError(
-            "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() "
-            "is False. If you are running on a CPU-only machine, please use torch.load with "
-            "map_location=torch.device('cpu') to map your storages to the CPU.")
-
-
-_CORRUPT = ("PytorchStreamReader failed reading zip archive: failed finding central "
-            "directory. This is an internal miniz error. If you are seeing this error, there "
-            "is a high likelihood that your checkpoint file is corrupted. This can happen if "
-            "the checkpoint was not saved properly, was transferred incorrectly, or the file "
-            "was modified after saving.")
-
-
-def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
-         **pickle_load_args):
-    if weights_only is None:
-        weights_only = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0") in ("0", "")
-    if isinstance(f, (str, os.PathLike)):
-        with open(os.fspath(f), "rb") as fh:
-            return _load_file(fh, map_location, weights_only)
-    return _load_file(f, map_location, weights_only)
-
-
-def _load_file(fh, map_location, weights_only):
-    try:
-        zf = zipfile.ZipFile(fh)
-    except zipfile.BadZipFile:
-        fh.seek(0)
-        head = fh.read(2)
-        if head[:1] == b"\x80":
-            raise RuntimeError("Legacy (pre-zip) PyTorch checkpoints are not supported by "
-                               "ember; re-save the file with a PyTorch >= 1.6.") from None
-        raise RuntimeError(_CORRUPT) from None
-    with zf:
-        pkl = [n for n in zf.namelist() if n.endswith("data.pkl")]
-        if not pkl:
-            raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not "
-                               "found")
-        prefix = pkl[0][:-len("/data.pkl")]
-        try:
-            data = zf.read(pkl[0])
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise RuntimeError(f"{_CORRUPT} ({e})") from None
-        try:
-            return _Unpickler(io.BytesIO(data), zf, prefix, weights_only,
-                              map_location).load()
-        except (zipfile.BadZipFile, EOFError) as e:
-            raise RuntimeError(f"{_CORRUPT} ({e})") from None

@@ -289,7 +289,7 @@ def to_index(m, entries):
 def test_indexing(data):
     shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
     entries = data.draw(index_entries(shape))
-    a = np.arange(float(np.prod(shape))).reshape(shape) - 3
+    a = np.asarray(np.arange(float(np.prod(shape))).reshape(shape) - 3)  # 0-d stays an array
     permuted = data.draw(st.booleans())
     set_value = data.draw(st.sampled_from([None, 7.5, "tensor"]))
 

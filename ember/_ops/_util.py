@@ -220,7 +220,44 @@ def fix_layout(r, arrays):
         return r
     if type(r) is not _ndarray or r.ndim < 2:
         return r
+    same = same_dense_strides(r, arrays)
+    if same is not None:  # TensorIterator's fast path: the inputs' own strides
+        return r if r.strides == same else _with_strides(r, same)
     return in_layout(r, torch_layout(r.shape, arrays))
+
+
+def like_input(r, a):
+    """A one-input result laid out as PyTorch lays it out: a dense input's exact strides,
+    else dense strides in the input's order."""
+    if r.ndim < 2 or r.size <= 1:
+        return r
+    if a.itemsize == r.itemsize and r.strides == a.strides:
+        return r
+    if is_dense(a):
+        want = tuple(s // a.itemsize * r.itemsize for s in a.strides)
+        return r if r.strides == want else _with_strides(r, want)
+    return in_layout(r, torch_layout(r.shape, [a]))
+
+
+def same_dense_strides(r, arrays):
+    """The byte strides for ``r`` when every array input has r's shape and one dense
+    layout (scalars aside), else None."""
+    st = None
+    for a in arrays:
+        if type(a) is not _ndarray or a.ndim == 0:
+            continue
+        s = tuple(x // a.itemsize for x in a.strides)
+        if a.shape != r.shape or (st is None and not is_dense(a)) or (st is not None and
+                                                                      s != st):
+            return None
+        st = s
+    return None if st is None else tuple(x * r.itemsize for x in st)
+
+
+def _with_strides(r, strides):
+    out = _ndarray.__new__(_ndarray, r.shape, r.dtype, np.empty(r.size, r.dtype), 0, strides)
+    out[...] = r
+    return out
 
 
 def is_dense(a):
@@ -297,7 +334,7 @@ def canonical_dims(dim, ndim):
 
 __all__ = ["result_dtype", "cast_arg", "operand", "opmath", "scalar_opmath", "finish",
            "cast_array", "wrap_int", "fix_layout", "torch_layout", "torch_perm", "in_layout",
-           "layout_strides", "empty_in_layout", "is_dense", "preserve_copy",
+           "layout_strides", "empty_in_layout", "is_dense", "preserve_copy", "like_input",
            "as_tensor_arg", "float_dtype_for", "install", "canonical_dims", "not_implemented",
            "TYPE_NAMES", "HALF", "Tensor", "_wrap", "np", "D", "qualified_node"]
 

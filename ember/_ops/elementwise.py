@@ -14,7 +14,7 @@ from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
 from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, cast_array, finish, fix_layout,
                     float_dtype_for, install, not_implemented, operand, opmath, preserve_copy,
-                    qualified_node, result_dtype,
+                    like_input, qualified_node, result_dtype,
                     scalar_opmath)
 
 _ndarray = np.ndarray
@@ -312,14 +312,19 @@ def _int_zero_check(b):
         raise RuntimeError("ZeroDivisionError")
 
 
+def _ints(x, y):
+    """Whether a kernel's operands compute in an integer type (Python scalars are weak)."""
+    return np.result_type(x, y).kind in "iub"
+
+
 def _floor_div(x, y):
-    if x.dtype.kind in "iub" if type(x) is _ndarray else isinstance(x, (int, np.integer)):
+    if _ints(x, y):
         _int_zero_check(y)
     return np.floor_divide(x, y)
 
 
 def _trunc_div(x, y):
-    if np.asarray(x).dtype.kind in "iu":
+    if _ints(x, y):
         _int_zero_check(y)
         q = np.floor_divide(x, y)
         fix = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
@@ -410,7 +415,7 @@ def floor_divide(input, other, *, out=None):
 # --- remainder / fmod ----------------------------------------------------------------
 
 def _remainder_np(x, y):
-    if np.asarray(x).dtype.kind in "iu":
+    if _ints(x, y):
         _int_zero_check(y)
         return np.remainder(x, y)
     m = np.fmod(x, y)
@@ -419,7 +424,7 @@ def _remainder_np(x, y):
 
 
 def _fmod_np(x, y):
-    if np.asarray(x).dtype.kind in "iu":
+    if _ints(x, y):
         _int_zero_check(y)
     return np.fmod(x, y)
 
@@ -477,7 +482,7 @@ def _int_pow(x, e):
 
 
 def _pow_np(x, e):
-    if np.asarray(x).dtype.kind in "iu":
+    if _ints(x, e):
         return _int_pow(x, e)
     return np.power(x, e)
 
@@ -565,12 +570,15 @@ def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_outpu
     """
     def fwd(ctx, a, dt):
         if dt.np in HALF:
-            return fn(cast_array(a, dt.np).astype(_F32)).astype(dt.np)
-        r = fn(a if a.dtype == dt.np else cast_array(a, dt.np))
-        if type(r) is not _ndarray:
-            r = np.asarray(r)
-        # complex inputs keep the kernel's dtype (abs of complex is real)
-        return r if r.dtype == dt.np or dt.is_complex else finish(r, dt)
+            r = fn(cast_array(a, dt.np).astype(_F32)).astype(dt.np)
+        else:
+            r = fn(a if a.dtype == dt.np else cast_array(a, dt.np))
+            if type(r) is not _ndarray:
+                r = np.asarray(r)
+            # complex inputs keep the kernel's dtype (abs of complex is real)
+            if r.dtype != dt.np and not dt.is_complex:
+                r = finish(r, dt)
+        return r if r.ndim < 2 else like_input(r, a)
 
     # backward formulas written on the result never read the input
     op = Op(name, fwd, saves=() if saves_output else None, saves_output=saves_output)
@@ -580,7 +588,10 @@ def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_outpu
     def public(input, *, out=None):
         d = input.dtype
         if d in _FLOATS and out is None and not (_grad_state.enabled and input._requires_grad):
-            return _wrap(fn(input._data))  # the hot path: no graph, no casts
+            a = input._data  # the hot path: no graph, no casts
+            r = fn(a)
+            return _wrap(r if type(r) is not _ndarray or r.strides == a.strides
+                         else like_input(r, a))
         if reject:
             cat = "bool" if d is D.bool else "int" if d.category == _INT else \
                 "complex" if d.is_complex else "float"

@@ -217,8 +217,7 @@ def _index_perm(a, index):
     for x in arrays:
         bx = np.broadcast_to(x, bshape)
         ops.append(lead + list(bx.strides) + tail)
-    return torch_perm(out_shape, [[0 if out_shape[i] == 1 else v for i, v in enumerate(o)]
-                                  for o in ops])
+    return torch_perm(out_shape, [list(o) for o in ops])
 
 
 _index = Op("IndexBackward0", _index_fwd, saves=())

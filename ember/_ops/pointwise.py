@@ -1,7 +1,7 @@
 """Comparisons, logic and bit ops, predicates, and the selecting/ternary ops:
 where, clamp, lerp, addcmul/addcdiv, nan_to_num (re-exported by elementwise)."""
 from ..autograd.op import Op
-from ._util import (D, HALF, install, checked_scalar, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, not_implemented,
+from ._util import (D, HALF, install, checked_scalar, like_input, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, not_implemented,
                     operand, opmath, result_dtype, scalar_opmath)
 from .elementwise import (_F32, _INT, _bcast_error, _maxmin_grad, _not_tensor, _out)
 
@@ -55,7 +55,8 @@ logical_xor = _logical(np.logical_xor, "logical_xor")
 
 
 def logical_not(input, *, out=None):
-    return _out(_wrap(np.logical_not(input._data)), out)
+    a = input._data
+    return _out(_wrap(like_input(np.logical_not(a), a)), out)
 
 
 def _bitwise(ufunc, name, kernel, no_bool=False):
@@ -84,7 +85,8 @@ bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift", "rshift_cp
 def bitwise_not(input, *, out=None):
     if input.dtype.category > _INT:
         raise not_implemented("bitwise_not_cpu", input.dtype)
-    return _out(_wrap(np.invert(input._data)), out, same=True)
+    a = input._data
+    return _out(_wrap(like_input(np.invert(a), a)), out, same=True)
 
 
 def _invert(self):
@@ -99,9 +101,8 @@ def _predicate(fn, name, cplx=None):
         if cplx and input.dtype.is_complex:
             raise cplx
         a = input._data
-        if a.dtype in HALF:
-            a = a.astype(_F32)
-        return _wrap(fn(a))
+        r = fn(a.astype(_F32) if a.dtype in HALF else a)
+        return _wrap(like_input(r, a) if r.ndim > 1 else r)
     pred.__name__ = name
     return pred
 

@@ -459,7 +459,7 @@ def movedim(input, source, destination):
     order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return _permute(input, dims=tuple(order))
+    return _permute(input, dims=tuple(order[:nd]))
 
 
 def _mT(self):
