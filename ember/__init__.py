@@ -44,6 +44,7 @@ from ._ops.random_ops import Generator, default_generator
 from . import nn
 from . import utils
 from . import optim
+from . import hub
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 cfloat, cdouble, uint, chalf = complex64, complex128, uint8, complex64

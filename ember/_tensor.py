@@ -673,3 +673,6 @@ def _convert(t, dtype):
 
 _opmod._Tensor = Tensor
 _opmod._wrap = _wrap
+
+# Users see the class where they import it from (as torch.Tensor shows "torch").
+Tensor.__module__ = "ember"

@@ -60,6 +60,7 @@ def _allowed():
     """PyTorch's default allowlist, as the ember objects that stand for each name."""
     import ember
     from . import _dtype as D
+    from . import _utils as U
     from . import serialization as S
     from .nn.parameter import Parameter
     rc = {
@@ -70,7 +71,7 @@ def _allowed():
         "torch.Size": ember.Size, "torch.Tensor": ember.Tensor, "torch.device": ember.device,
         "_codecs.encode": encode, "builtins.bytearray": bytearray, "builtins.set": set,
         "builtins.complex": complex,
-        "torch._tensor._rebuild_from_type_v2": S._rebuild_from_type_v2,
+        "torch._tensor._rebuild_from_type_v2": U._rebuild_from_type_v2,
         "torch.storage.UntypedStorage": S.StorageType("UntypedStorage"),
     }
     for name in S.STORAGE_DTYPES:
@@ -82,8 +83,8 @@ def _allowed():
         cls = getattr(ember, name + "Tensor", None)
         if cls is not None:
             rc[f"torch.{name}Tensor"] = cls
-    for fn in S._REBUILD_FUNCTIONS:
-        rc[f"torch._utils.{fn}"] = getattr(S, fn)
+    for fn in U.REBUILD_FUNCTIONS:
+        rc[f"torch._utils.{fn}"] = getattr(U, fn)
     return rc
 
 
@@ -193,7 +194,7 @@ class Unpickler:
     def _build(self):
         from ._tensor import Tensor
         from .nn.parameter import Parameter
-        from .serialization import _set_obj_state
+        from ._utils import _set_obj_state
         state = self.stack.pop()
         inst = self.stack[-1]
         if type(inst) is Tensor or type(inst) is Parameter:
@@ -250,6 +251,10 @@ class Unpickler:
     def _mark(self):
         self.metastack.append(self.stack)
         self.stack = []
+
+    def _tuple_mark(self):
+        items = self.pop_mark()  # before self.stack is read: pop_mark replaces it
+        self.stack.append(tuple(items))
 
     def _tuple_n(self, n):
         if n:
@@ -320,7 +325,7 @@ _OPS = {
     pickle.APPEND[0]: Unpickler._append, pickle.APPENDS[0]: Unpickler._appends,
     pickle.SETITEM[0]: Unpickler._setitem, pickle.SETITEMS[0]: Unpickler._setitems,
     pickle.MARK[0]: Unpickler._mark,
-    pickle.TUPLE[0]: lambda self: self.stack.append(tuple(self.pop_mark())),
+    pickle.TUPLE[0]: lambda self: self._tuple_mark(),
     pickle.TUPLE1[0]: lambda self: self._tuple_n(1),
     pickle.TUPLE2[0]: lambda self: self._tuple_n(2),
     pickle.TUPLE3[0]: lambda self: self._tuple_n(3),

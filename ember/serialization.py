@@ -38,11 +38,11 @@ import re
 import stat
 import struct
 import sys
-import zipfile
-import zlib
 
 from . import _dtype as D
+from . import _utils as _U
 from . import _weights_only_unpickler as _wo
+from . import _zip_container as _Z
 from ._backend import np
 from ._storage import TypedStorage, UntypedStorage
 
@@ -58,18 +58,6 @@ STORAGE_DTYPES = {
     "ComplexDoubleStorage": "complex128", "UntypedStorage": "uint8",
 }
 _STORAGE_OF = {v: k for k, v in STORAGE_DTYPES.items() if k != "UntypedStorage"}
-_REBUILD_FUNCTIONS = (
-    "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter",
-    "_rebuild_parameter_with_state", "_rebuild_qtensor", "_rebuild_sparse_tensor",
-    "_rebuild_meta_tensor_no_storage", "_rebuild_nested_tensor", "_rebuild_wrapper_subclass",
-    "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor")
-_ALIGN = 64
-_U32 = 0xFFFFFFFF
-_ZIP64_LIMIT = _U32  # tests lower it to exercise the zip64 records
-_MINIZ_NOTE = (". This is an internal miniz error. If you are seeing this error, there is a "
-               "high likelihood that your checkpoint file is corrupted. This can happen if the "
-               "checkpoint was not saved properly, was transferred incorrectly, or the file was "
-               "modified after saving.")
 UNSAFE_MESSAGE = (
     "In PyTorch 2.6, we changed the default value of the `weights_only` argument in "
     "`torch.load` from `False` to `True`. Re-running `torch.load` with `weights_only` set to "
@@ -109,7 +97,7 @@ class _Global:
         raise TypeError(f"{self.module}.{self.name} is only a name in a checkpoint")
 
 
-_G = {n: _Global("torch._utils", n) for n in _REBUILD_FUNCTIONS}
+_G = {n: _Global("torch._utils", n) for n in _U.REBUILD_FUNCTIONS}
 _G["_rebuild_from_type_v2"] = _Global("torch._tensor", "_rebuild_from_type_v2")
 _G["device"] = _Global("torch", "device")
 _G["Size"] = _Global("torch", "Size")
@@ -180,9 +168,9 @@ def _tensor_args(t):
         == offset * its and (offset + 1 + sum((n - 1) * s for n, s in zip(arr.shape, stride)))
         * its <= buf.nbytes)
     if not inside:  # a view its storage cannot express (negative strides...): save a copy
-        st = UntypedStorage(np.ascontiguousarray(arr).reshape(-1))
-        offset, stride = 0, tuple(np.ascontiguousarray(arr).strides[i] // its
-                                  for i in range(arr.ndim))
+        copy = np.ascontiguousarray(arr)
+        st, offset, stride = UntypedStorage(copy.reshape(-1)), 0, tuple(
+            s // its for s in copy.strides)
     return _StorageRef(st, dtype, dtype.name in _STORAGE_OF), offset, tuple(arr.shape), stride
 
 
@@ -288,67 +276,14 @@ def _storage_bytes(st):
 
 # --- save: the zip -----------------------------------------------------------------------
 
-class _ZipWriter:
-    """Writes records the way PyTorch's writer (miniz) does; see the module docstring."""
-
-    def __init__(self, f, prefix):
-        self.f, self.prefix = f, prefix
-        self.pos, self.entries, self.pool = 0, [], None
-
-    def _write(self, data):
-        self.f.write(data)
-        self.pos += memoryview(data).nbytes
-
-    def record(self, name, data):
-        name = f"{self.prefix}/{name}".encode("utf-8")
-        size, offset = memoryview(data).nbytes, self.pos
-        big_size, big_offset = size >= _ZIP64_LIMIT, offset >= _ZIP64_LIMIT
-        zip64 = b""
-        if big_size or big_offset:
-            fields = (size, size) * big_size + (offset,) * big_offset
-            zip64 = struct.pack(f"<HH{len(fields)}Q", 1, 8 * len(fields), *fields)
-        start = offset + 30 + len(name) + len(zip64) + 4
-        pad = -start % _ALIGN
-        extra = zip64 + b"FB" + struct.pack("<H", pad) + b"Z" * pad
-        self._write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if zip64 else 0, 0x0808, 0, 0, 0,
-                                0, 0, 0, len(name), len(extra)) + name + extra)
-        if size >= 1 << 20 and self.pool is not None:  # CRC on the worker while we write
-            crc = self.pool.submit(zlib.crc32, data)
-            self._write(data)
-            crc = crc.result()
-        else:
-            crc = zlib.crc32(data)
-            self._write(data)
-        if big_size or big_offset:
-            self._write(struct.pack("<IIQQ", 0x08074B50, crc, size, size))
-        else:
-            self._write(struct.pack("<IIII", 0x08074B50, crc, size, size))
-        self.entries.append((name, crc, size, offset, zip64))
-
-    def finish(self):
-        cd_start = self.pos
-        for name, crc, size, offset, zip64 in self.entries:
-            usize = _U32 if size >= _ZIP64_LIMIT else size
-            off = _U32 if offset >= _ZIP64_LIMIT else offset
-            self._write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0, 45 if zip64 else 0,
-                                    0x0808, 0, 0, 0, crc, usize, usize, len(name), len(zip64),
-                                    0, 0, 0, 0, off) + name + zip64)
-        n, cd_size, eocd64 = len(self.entries), self.pos - cd_start, self.pos
-        self._write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 798, 45, 0, 0, n, n, cd_size,
-                                cd_start))
-        self._write(struct.pack("<IIQI", 0x07064B50, 0, eocd64, 1))
-        self._write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, min(n, 0xFFFF), min(n, 0xFFFF),
-                                min(cd_size, _U32), min(cd_start, _U32), 0))
-
-
 def _write_zip(fh, prefix, data, storages):
     from concurrent.futures import ThreadPoolExecutor
-    z = _ZipWriter(fh, prefix)
+    z = _Z.ZipWriter(fh, prefix)
     big = any(st._buf.nbytes >= 1 << 20 for _, st, _ in storages)
     with ThreadPoolExecutor(1) if big else contextlib.nullcontext() as z.pool:
         z.record("data.pkl", data)
         z.record(".format_version", b"1")
-        z.record(".storage_alignment", str(_ALIGN).encode())
+        z.record(".storage_alignment", str(_Z._ALIGN).encode())
         z.record("byteorder", b"little")
         for key, st, _ in storages:
             z.record(f"data/{key}", _storage_bytes(st))
@@ -517,129 +452,6 @@ class StorageType:
         return f"StorageType(dtype={self.dtype})"
 
 
-def _strided_view(buf, offset, size, stride):
-    """A NumPy view of ``buf`` (1-D, typed) with PyTorch's checks for ``Tensor.set_``."""
-    size, stride = tuple(size), tuple(stride)
-    if not all(type(v) is int for v in size + stride + (offset,)):
-        raise TypeError(f"set_(): sizes, strides and storage offset must be ints, got size="
-                        f"{size!r}, stride={stride!r}, storage_offset={offset!r}")
-    if len(size) != len(stride):
-        raise RuntimeError(f"unequal size length ({len(size)}) and stride length "
-                           f"({len(stride)})")
-    if offset < 0:
-        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    if any(n < 0 for n in size):
-        raise RuntimeError("numel: integer multiplication overflow")
-    if any(s < 0 for s in stride):
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
-                           f"strides={list(stride)}")
-    its = buf.itemsize
-    empty = 0 in size
-    need = 0 if empty else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
-    if need > buf.size:
-        raise RuntimeError(
-            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
-            f"and itemsize {its} requiring a storage size of {need * its} are out of bounds "
-            f"for storage of size {buf.nbytes}")
-    return np.ndarray(size, buf.dtype, buffer=buf, offset=0 if empty else offset * its,
-                      strides=tuple(s * its for s in stride))
-
-
-def _rebuild_tensor(storage, storage_offset, size, stride, dtype=None):
-    from ._tensor import _wrap
-    if not isinstance(storage, TypedStorage):
-        raise TypeError(f"expected a storage, got {type(storage).__name__}")
-    dtype = storage.dtype if dtype is None else dtype
-    untyped = storage._untyped_storage
-    buf = untyped._buf
-    if buf.dtype != dtype.np:
-        if buf.nbytes % dtype.itemsize:
-            raise RuntimeError(f"storage of {buf.nbytes} bytes cannot hold {dtype}")
-        buf = buf.view(np.uint8).view(dtype.np)
-    t = _wrap(_strided_view(buf, storage_offset, size, stride))
-    t._storage_obj = untyped
-    return t
-
-
-def _finish_tensor(t, requires_grad, metadata):
-    if metadata and (metadata.get("conj") or metadata.get("neg")):
-        from ._tensor import _wrap
-        arr = np.conj(t._data) if metadata.get("conj") else t._data
-        t = _wrap(-arr if metadata.get("neg") else arr)  # the bits are lazy in PyTorch
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
-                       backward_hooks=None, metadata=None):
-    return _finish_tensor(_rebuild_tensor(storage, storage_offset, size, stride),
-                          requires_grad, metadata)
-
-
-def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks,
-                       dtype, metadata=None):
-    if type(dtype) is not D.dtype:
-        raise TypeError(f"expected a dtype, got {type(dtype).__name__}")
-    return _finish_tensor(_rebuild_tensor(storage, storage_offset, size, stride, dtype),
-                          requires_grad, metadata)
-
-
-def _rebuild_parameter(data, requires_grad, backward_hooks=None):
-    from .nn.parameter import Parameter
-    return Parameter(data, requires_grad)
-
-
-def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
-    return _set_obj_state(_rebuild_parameter(data, requires_grad), state)
-
-
-def _set_obj_state(obj, state):
-    from ._tensor import _INTERNAL_ATTRS, Tensor
-    if isinstance(state, tuple):
-        if len(state) != 2:
-            raise RuntimeError(f"Invalid serialized state: {state}")
-        dict_state, slots_state = state
-    else:
-        dict_state, slots_state = state, None
-    for part in (dict_state, slots_state):
-        for k, v in (part or {}).items():
-            if isinstance(obj, Tensor) and k in _INTERNAL_ATTRS:
-                continue  # a file may not swap a tensor's data or autograd state
-            setattr(obj, k, v)
-    return obj
-
-
-def _rebuild_from_type_v2(func, new_type, args, state):
-    from ._tensor import Tensor
-    ret = func(*args)
-    if type(ret) is not new_type:
-        if not (isinstance(new_type, type) and issubclass(new_type, Tensor)):
-            raise TypeError(f"as_subclass(): expected a Tensor subclass, got {new_type!r}")
-        sub = object.__new__(new_type)
-        sub.__dict__.update(ret.__dict__)
-        ret = sub
-    if getattr(type(ret), "__setstate__", Tensor.__setstate__) is not Tensor.__setstate__:
-        ret.__setstate__(state)
-        return ret
-    return _set_obj_state(ret, state)
-
-
-def _unsupported(kind):
-    def rebuild(*args, **kwargs):
-        raise RuntimeError(f"ember cannot load {kind} tensors")
-    return rebuild
-
-
-_rebuild_qtensor = _unsupported("quantized")
-_rebuild_sparse_tensor = _unsupported("sparse")
-_rebuild_meta_tensor_no_storage = _unsupported("meta")
-_rebuild_nested_tensor = _unsupported("nested")
-_rebuild_wrapper_subclass = _unsupported("wrapper-subclass")
-_rebuild_device_tensor_from_numpy = _unsupported("XLA/device")
-_rebuild_device_tensor_from_cpu_tensor = _unsupported("XLA/device")
-
-
 def _get_layout(name):
     if name != "torch.strided":
         raise RuntimeError(f"ember supports only the strided layout, not {name}")
@@ -647,10 +459,8 @@ def _get_layout(name):
     return ember.strided
 
 
-_SPECIAL = {f"torch._utils.{n}": n for n in _REBUILD_FUNCTIONS}
-_SPECIAL.update({"torch._tensor._rebuild_from_type_v2": "_rebuild_from_type_v2",
-                 "torch.serialization._get_layout": "_get_layout",
-                 "torch.serialization.StorageType": "StorageType"})
+# PyTorch keeps this one in torch._tensor; every other name maps module for module.
+_SPECIAL = {"torch._tensor._rebuild_from_type_v2": _U._rebuild_from_type_v2}
 
 
 # --- load: where storages go ---------------------------------------------------------------
@@ -710,127 +520,6 @@ def _as_untyped(result):
 
 # --- load: reading the zip ---------------------------------------------------------------
 
-class _ZipReader:
-    """Finds records through zipfile's central directory; reads their data itself."""
-
-    def __init__(self, fh, where):
-        self.fh, self.where, self.pool, self.pending = fh, where, None, []
-        try:
-            self.zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error):
-            raise self.error("PytorchStreamReader failed reading zip archive: failed finding "
-                             "central directory" + _MINIZ_NOTE) from None
-        names = self.zf.namelist()
-        if not names:
-            raise self.error("PytorchStreamReader failed reading zip archive: failed finding "
-                             "central directory" + _MINIZ_NOTE)
-        if "/" not in names[0]:
-            raise self.error(f"file in archive is not in a subdirectory: {names[0]}")
-        self.prefix = names[0].split("/", 1)[0] + "/"
-        self.infos = {n[len(self.prefix):]: i for n, i in self.zf.NameToInfo.items()
-                      if n.startswith(self.prefix)}
-
-    def error(self, msg):
-        return RuntimeError(msg + self.where)
-
-    def has_record(self, name):
-        return name in self.infos
-
-    def _info(self, name):
-        info = self.infos.get(name)
-        if info is None:
-            raise self.error(f"PytorchStreamReader failed locating file {name}: file not "
-                             "found" + _MINIZ_NOTE)
-        return info
-
-    def _data_offset(self, name, info):
-        self.fh.seek(info.header_offset)
-        head = self.fh.read(30)
-        if len(head) != 30 or head[:4] != b"PK\x03\x04":
-            raise self.error(f"PytorchStreamReader failed reading file {name}: invalid header "
-                             "or archive is corrupted")
-        n, e = struct.unpack("<HH", head[26:30])
-        return info.header_offset + 30 + n + e
-
-    def _crc_failed(self, name):
-        return self.error(f"PytorchStreamReader failed reading file {name}: CRC-32 check "
-                          "failed")
-
-    def _read_failed(self, name):
-        return self.error(f"PytorchStreamReader failed reading file {name}: file read failed")
-
-    def get_record(self, name):
-        """A small record's bytes, CRC checked."""
-        info = self._info(name)
-        if info.compress_type != zipfile.ZIP_STORED:
-            try:
-                return self.zf.read(info)
-            except zipfile.BadZipFile:
-                raise self._crc_failed(name) from None
-            except (zlib.error, EOFError, NotImplementedError, RuntimeError):
-                raise self._read_failed(name) from None
-        self.fh.seek(self._data_offset(name, info))
-        data = self.fh.read(info.file_size)
-        if len(data) != info.file_size:
-            raise self._read_failed(name)
-        if zlib.crc32(data) != info.CRC:
-            raise self._crc_failed(name)
-        return data
-
-    def read_storage(self, name, nbytes, mapped=None):
-        """A storage record as a writable uint8 array of ``nbytes``."""
-        info = self._info(name)
-        if info.file_size != nbytes:
-            raise self.error(f"record size ({info.file_size} bytes) does not match expected "
-                             f"size ({nbytes} bytes = {nbytes} elements * 1 bytes/element) "
-                             "for dtype Byte")
-        if info.compress_type != zipfile.ZIP_STORED:
-            return np.frombuffer(bytearray(self.get_record(name)), np.uint8)
-        start = self._data_offset(name, info)
-        if mapped is not None:
-            if start + nbytes > len(mapped):
-                raise self._read_failed(name)
-            return np.frombuffer(mapped, np.uint8, nbytes, start)  # copy-on-write pages
-        arr = np.empty(nbytes, np.uint8)
-        self.fh.seek(start)
-        if _read_into(self.fh, arr) != nbytes:
-            raise self._read_failed(name)
-        if nbytes >= 1 << 20:  # check on the worker thread while the next record is read
-            if self.pool is None:
-                from concurrent.futures import ThreadPoolExecutor
-                self.pool = ThreadPoolExecutor(1)
-            self.pending.append((name, info.CRC, self.pool.submit(zlib.crc32, arr)))
-        elif zlib.crc32(arr) != info.CRC:
-            raise self._crc_failed(name)
-        return arr
-
-    def finish(self):
-        for name, crc, fut in self.pending:
-            if fut.result() != crc:
-                raise self._crc_failed(name)
-
-    def close(self):
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _read_into(fh, arr):
-    view = memoryview(arr)
-    got = 0
-    readinto = getattr(fh, "readinto", None)
-    while got < len(view):
-        if readinto is not None:
-            n = readinto(view[got:])
-        else:
-            chunk = fh.read(len(view) - got)
-            n = len(chunk)
-            view[got:got + n] = chunk
-        if not n:
-            break
-        got += n
-    return got
-
-
 class _Loader:
     """Turns a checkpoint's persistent ids into storages: one loader per ember.load."""
 
@@ -873,11 +562,12 @@ def _python_unpickler(pickle_module, file, persistent_load, **kwargs):
                     return StorageType(name)
             special = _SPECIAL.get(f"{module}.{name}")
             if special is not None:
-                return globals()[special]
+                return special
             return super().find_class(_ember_module_name(module), name)
 
     u = Unpickler(file, **kwargs)
-    u.persistent_load = persistent_load
+    if persistent_load is not None:
+        u.persistent_load = persistent_load
     return u
 
 
@@ -918,8 +608,13 @@ def _load_legacy(fh, where, map_location, pickle_module, weights_only, pickle_lo
                                "legacy .tar format. " + UNSAFE_MESSAGE)
         raise RuntimeError("ember cannot load the legacy .tar checkpoint format" + where)
     fh.seek(start)
-    loader = _Loader(None, map_location, False)
-    roots, views, fills = {}, {}, []
+    roots, views, fills = {}, {}, {}
+
+    def read(key, nbytes):  # storages come after the pickle: filled in below
+        arr = fills[key] = np.empty(nbytes, np.uint8)
+        return arr
+
+    loader = _Loader(read, map_location, False)
 
     def one():
         return _unpickle(fh, None, pickle_module, weights_only, pickle_load_args)
@@ -934,11 +629,6 @@ def _load_legacy(fh, where, map_location, pickle_module, weights_only, pickle_lo
             raise RuntimeError(f"Unknown saved id type: {saved_id[0]}")
         stype, key, location, numel, view = saved_id[1:]
         if key not in roots:
-            def read(k, n):
-                arr = np.empty(n, np.uint8)
-                fills.append((k, arr, stype.dtype))
-                return arr
-            loader.read = read
             roots[key] = loader.storage(stype, key, location, numel)
         root = roots[key]
         if view is None:
@@ -958,15 +648,13 @@ def _load_legacy(fh, where, map_location, pickle_module, weights_only, pickle_lo
         raise RuntimeError(f"Invalid protocol version: {version}")
     one()  # sys_info: sizes of C types on the saving machine
     result = _unpickle(fh, persistent_load, pickle_module, weights_only, pickle_load_args)
-    keys = one()
-    filled = {k: (arr, dtype) for k, arr, dtype in fills}
-    for key in keys:
-        if key not in filled:
+    for key in one():
+        if key not in fills:
             raise RuntimeError(f"storage key {key!r} not found in deserialized_objects")
-        arr, dtype = filled[key]
+        arr, its = fills[key], roots[key].dtype.itemsize
         head = fh.read(8)
-        if len(head) != 8 or struct.unpack("<q", head)[0] * dtype.itemsize != arr.nbytes or \
-                _read_into(fh, arr) != arr.nbytes:
+        if len(head) != 8 or struct.unpack("<q", head)[0] * its != arr.nbytes or \
+                _Z.read_into(fh, arr) != arr.nbytes:
             raise RuntimeError(f"legacy checkpoint truncated in storage {key}{where}")
     return result
 
@@ -1047,13 +735,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 raise pickle.UnpicklingError(_weights_only_message(str(e))) from None
             raise
         except EOFError as e:
-            raise EOFError(f"{e or 'Ran out of input'}: the file is empty or truncated"
-                           f"{where}") from None
+            raise EOFError(f"{str(e) or 'Ran out of input'}: the file is empty or "
+                           f"truncated{where}") from None
 
 
 def _load_zip_file(fh, f, is_path, where, map_location, pickle_module, weights_only, mmap,
                    pickle_load_args):
-    reader = _ZipReader(fh, where)
+    reader = _Z.ZipReader(fh, where)
     try:
         mapped = None
         if mmap:
@@ -1072,7 +760,7 @@ def get_unsafe_globals_in_checkpoint(f):
     with (open(f, "rb") if is_path else contextlib.nullcontext(f)) as fh:
         if not _is_zipfile(fh):
             raise ValueError("Expected input to be a checkpoint returned by torch.save")
-        reader = _ZipReader(fh, "")
+        reader = _Z.ZipReader(fh, "")
         if reader.has_record("constants.pkl"):
             raise ValueError("Expected input to be a checkpoint returned by torch.save but got "
                              "a torchscript checkpoint")

@@ -22,7 +22,7 @@ ALL = ["alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
 FORWARD = ["resnet18", "resnet50", "resnext50_32x4d", "googlenet", "mobilenet_v2",
            "mobilenet_v3_small", "mobilenet_v3_large", "squeezenet1_0", "squeezenet1_1",
            "densenet121", "shufflenet_v2_x1_0"]
-SIZE = {"squeezenet1_0": 48, "densenet121": 48}
+SIZE = {}
 KW = {"googlenet": {"init_weights": True}}
 
 

@@ -201,6 +201,7 @@ def test_to_tensor_pil_to_tensor_to_pil_image():
         compare(TF.pil_to_tensor(img), EF.pil_to_tensor(img))
         assert EF.pil_to_tensor(img).stride() == TF.pil_to_tensor(img).stride()
         compare(TT.ToTensor()(img), ET.ToTensor()(img))
+        compare(TT.PILToTensor()(img), ET.PILToTensor()(img))
     for mode_, arr in (("I", RS.randint(-1000, 1000, (5, 6)).astype(np.int32)),
                        ("F", RS.rand(5, 6).astype(np.float32))):
         img = Image.fromarray(arr, mode_) if mode_ == "F" else Image.fromarray(arr)
@@ -238,7 +239,8 @@ def test_to_tensor_pil_to_tensor_to_pil_image():
     ("affine", (-5.0, (1, 1), 0.8, 12.0, 2, None, (20, 9))),
     ("perspective", ([[0, 0], [52, 0], [52, 36], [0, 36]], [[3, 2], [49, 1], [50, 33], [1, 35]])),
     ("crop", (-3, 10, 20, 50)), ("center_crop", ([20, 60],)), ("resized_crop", (2, 3, 20, 25, [9])),
-    ("gaussian_blur", (5, 1.3)), ("gaussian_blur", ([3, 5],)), ("pad", ([-2, 3, 1, -1], 0, "reflect")),
+    ("gaussian_blur", (5, 1.3)), ("gaussian_blur", ([3, 5],)),
+    ("pad", ([-2, 3, 1, -1], 0, "reflect")),
     ("rgb_to_grayscale", (3,)), ("five_crop", ([12, 9],)), ("ten_crop", (11,)),
 ])
 def test_functional_pil_and_tensor(fname, args):
@@ -310,6 +312,10 @@ def test_compose_and_containers_under_seed():
             random.seed(seed)
             ember.manual_seed(seed)
             compare(t_out, e_tf(pil()))
+    # Pillow's integer filter constants are accepted in place of InterpolationMode
+    t_tf, e_tf = TT.Resize(20, interpolation=3), ET.Resize(20, interpolation=3)
+    assert repr(e_tf) == repr(t_tf)
+    compare(t_tf(pil()), e_tf(pil()))
     lam = ET.Lambda(lambda x: x)
     assert repr(lam) == repr(TT.Lambda(lambda x: x))
     assert isinstance(ET.Normalize((0.5,), (0.5,)), ember.nn.Module)
@@ -320,7 +326,8 @@ def test_get_params_draw_like_torchvision():
     for seed in range(5):
         torch.manual_seed(seed)
         ember.manual_seed(seed)
-        assert ET.RandomCrop.get_params(img_e, (20, 30)) == TT.RandomCrop.get_params(img_t, (20, 30))
+        assert ET.RandomCrop.get_params(img_e, (20, 30)) == \
+            TT.RandomCrop.get_params(img_t, (20, 30))
         assert ET.RandomResizedCrop.get_params(img_e, (0.08, 1.0), (0.75, 4 / 3)) == \
             TT.RandomResizedCrop.get_params(img_t, [0.08, 1.0], [0.75, 4 / 3])
         assert ET.RandomRotation.get_params([-30.0, 30.0]) == \

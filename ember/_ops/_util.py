@@ -226,17 +226,19 @@ def fix_layout(r, arrays):
     return in_layout(r, torch_layout(r.shape, arrays))
 
 
-def like_input(r, a):
-    """A one-input result laid out as PyTorch lays it out: a dense input's exact strides,
-    else dense strides in the input's order."""
+def like_input(r, a, exact=False):
+    """A one-input result laid out as PyTorch lays it out: C-contiguous for a contiguous
+    input, a dense input's own strides, else dense strides in the input's order
+    (``exact``: always the input's strides when dense, as ``empty_like`` gives)."""
     if r.ndim < 2 or r.size <= 1:
         return r
-    if a.itemsize == r.itemsize and r.strides == a.strides:
-        return r
-    if is_dense(a):
+    if a.flags.c_contiguous and not exact:
+        want = layout_strides(r.shape, range(r.ndim - 1, -1, -1), r.itemsize)
+    elif is_dense(a):
         want = tuple(s // a.itemsize * r.itemsize for s in a.strides)
-        return r if r.strides == want else _with_strides(r, want)
-    return in_layout(r, torch_layout(r.shape, [a]))
+    else:
+        return in_layout(r, torch_layout(r.shape, [a]))
+    return r if r.strides == want else _with_strides(r, want)
 
 
 def same_dense_strides(r, arrays):

@@ -14,7 +14,7 @@ from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
 from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, cast_array, finish, fix_layout,
                     float_dtype_for, install, not_implemented, operand, opmath, preserve_copy,
-                    like_input, qualified_node, result_dtype,
+                    checked_scalar, like_input, qualified_node, result_dtype,
                     scalar_opmath)
 
 _ndarray = np.ndarray
@@ -538,6 +538,8 @@ def pow(input, exponent, *, out=None):
         return _out(_pow_t(input, exponent, dt=dt), out)
     if dt.category == _INT and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if dt.category == _INT or dt.np in HALF:
+        checked_scalar(exponent, dt)  # PyTorch range-checks the exponent in these types
     return _out(_pow_s(input, exponent=exponent, dt=dt), out)
 
 
@@ -590,7 +592,8 @@ def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_outpu
         if d in _FLOATS and out is None and not (_grad_state.enabled and input._requires_grad):
             a = input._data  # the hot path: no graph, no casts
             r = fn(a)
-            return _wrap(r if type(r) is not _ndarray or r.strides == a.strides
+            return _wrap(r if type(r) is not _ndarray or (r.strides == a.strides and
+                                                           1 not in a.shape)
                          else like_input(r, a))
         if reject:
             cat = "bool" if d is D.bool else "int" if d.category == _INT else \

@@ -98,7 +98,7 @@ def _basic(self, items, single_slice, setting=False):
         if nd == 0 and any(type(x) is slice for x in items):
             raise IndexError("slice() cannot be applied to a 0-dim tensor.")
         raise IndexError(f"too many indices for tensor of dimension {nd}")
-    t, dim, adv, seen_ellipsis = self, 0, [], False
+    t, dim, adv = self, 0, []
     odim = 0  # the dim of the original tensor the entry indexes, for error messages
     for x in items:
         tx = type(x)
@@ -123,11 +123,9 @@ def _basic(self, items, single_slice, setting=False):
         elif x is None:
             t = S.unsqueeze(t, dim)
             dim += 1
-        elif x is Ellipsis:
-            if not seen_ellipsis:
-                dim += nd - used
-                odim += nd - used
-            seen_ellipsis = True
+        elif x is Ellipsis:  # (each one skips the unindexed dims, as in PyTorch)
+            dim += nd - used
+            odim += nd - used
         elif tx is tuple:  # a bool scalar: a new dim of size 1, kept or dropped
             t = S.unsqueeze(t, dim)
             adv.append((dim, np.array([x[1]])))
@@ -151,12 +149,17 @@ def _np_index(t, adv):
     shape = t._data.shape
     index = [slice(None)] * (adv[-1][0] + 1)
     k = 0
+    covered = set()
+    for dim, arr in adv:
+        covered.update(range(dim, dim + (arr.ndim if arr.dtype == np.bool_ else 1)))
+    # an empty result reads nothing, so PyTorch checks no bounds
+    empty = any(n == 0 for d, n in enumerate(shape) if d not in covered)
     if len(adv) > 1:
         shapes = []
         for _, arr in adv:
             shapes += [(int(arr.sum()),)] * arr.ndim if arr.dtype == np.bool_ else [arr.shape]
         try:
-            np.broadcast_shapes(*shapes)
+            empty = empty or 0 in np.broadcast_shapes(*shapes)
         except ValueError:
             raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
                              "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
@@ -169,6 +172,10 @@ def _np_index(t, adv):
                                      f"match the shape of the indexed tensor {list(shape)} at "
                                      f"index {dim + j}")
             k += arr.ndim
+        elif empty or arr.size == 0:
+            if shape[dim]:
+                arr = np.zeros(arr.shape, np.intp)
+            k += 1
         else:
             n = shape[dim]
             if arr.size:

@@ -96,18 +96,20 @@ def _invert(self):
     return bitwise_not(self)
 
 
-def _predicate(fn, name, cplx=None):
+def _predicate(fn, name, cplx=None, like=True):
     def pred(input):
         if cplx and input.dtype.is_complex:
             raise cplx
         a = input._data
         r = fn(a.astype(_F32) if a.dtype in HALF else a)
-        return _wrap(like_input(r, a) if r.ndim > 1 else r)
+        # ``like``: integer inputs get a zeros_like/ones_like result: the input's strides
+        return _wrap(like_input(r, a, exact=like and a.dtype.kind in "biu") if r.ndim > 1
+                     else r)
     pred.__name__ = name
     return pred
 
 
-isnan = _predicate(np.isnan, "isnan")
+isnan = _predicate(np.isnan, "isnan", like=False)
 isinf = _predicate(np.isinf, "isinf")
 isfinite = _predicate(np.isfinite, "isfinite")
 isposinf = _predicate(np.isposinf, "isposinf",
@@ -115,7 +117,7 @@ isposinf = _predicate(np.isposinf, "isposinf",
 isneginf = _predicate(np.isneginf, "isneginf",
                       RuntimeError("isneginf does not support complex inputs."))
 isreal = _predicate(np.isreal, "isreal")
-signbit = _predicate(np.signbit, "signbit",
+signbit = _predicate(np.signbit, "signbit", like=False, cplx=
                      NotImplementedError("signbit is not implemented for complex tensors."))
 
 
@@ -258,6 +260,9 @@ def clamp(input, min=None, max=None, *, out=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _out(_clamp_t(input, min, max, dt=dt), out, same=True)
     kw = {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+    if dt is D.bool:
+        raise not_implemented("clamp_scalar_cpu" if len(kw) == 2 else
+                              f"clamp_{next(iter(kw))}_scalar_cpu", dt)
     for v in kw.values():
         checked_scalar(v, dt)  # PyTorch range-checks the bounds in the result type
     return _out(_clamp_s(input, dt=dt, **kw), out, same=True)

@@ -463,16 +463,27 @@ def movedim(input, source, destination):
 
 
 def _mT(self):
-    if self.dim() < 2:
+    if self.dim() == 1:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {self.dim()}-D tensor.")
+    if self.dim() == 0:
+        _warn_0d("mT", "This function is the identity in these cases.")
+        return self
     return transpose(self, -2, -1)
 
 
+def _warn_0d(name, advice):
+    warnings.warn(f"Tensor.{name} is deprecated on 0-D tensors. {advice}", UserWarning,
+                  stacklevel=3)
+
+
 def _mH(self):
-    if self.dim() < 2:
+    if self.dim() == 1:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
                            f"Got {self.dim()}-D tensor.")
+    if self.dim() == 0:
+        _warn_0d("mH", "Consider using x.conj().")
+        return self
     return transpose(self, -2, -1)
 
 
@@ -480,12 +491,17 @@ def _H(self):
     if self.dim() != 2 and self.dim() != 0:
         raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
                            f"{self.dim()}-D tensor.")
-    return transpose(self, 0, 1) if self.dim() == 2 else self
+    if self.dim() == 0:
+        _warn_0d("H", "Consider using x.conj().")
+        return self
+    return transpose(self, 0, 1)
 
 
 def _T(self):
     nd = self.dim()
-    if nd != 2 and nd != 0:
+    if nd == 0:
+        _warn_0d("T", "This function is the identity in these cases.")
+    elif nd != 2:
         warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
                       "shape is deprecated and it will throw an error in a future release. "
                       "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
@@ -696,6 +712,8 @@ def _multi(name, n, fwd=_split_fwd, bwd=_split_bwd):
 
 def split(tensor, split_size_or_sections, dim=0):
     nd = tensor.dim()
+    if nd == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = _wrap_dim(dim, nd)
     n = tensor._data.shape[dim]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -719,6 +737,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    if input.dim() == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _wrap_dim(dim, input.dim())
@@ -729,6 +749,9 @@ def chunk(input, chunks, dim=0):
 
 
 def tensor_split(input, indices_or_sections, dim=0):
+    if input.dim() == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
     d = _wrap_dim(dim, input.dim())
     n = input._data.shape[d]
     ios = indices_or_sections

@@ -251,7 +251,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         raise RuntimeError("pad_sequence: Expected iterable for input sequences, but got arg "
                            f"of type: {type(sequences)}") from None
     if padding_side not in ("left", "right"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got "
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got "
                          f"{padding_side}.")
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
