@@ -20,14 +20,14 @@ import numpy as np  # noqa: E402
 
 def shapes(total_mb):
     """(name, shape) pairs summing to about ``total_mb`` MB of float32."""
-    out, n, i = [], 0, 0
+    out, n = [], 0
     budget = total_mb * 2 ** 20 // 4
+    shapes = ((512, 512, 3, 3), (1024, 1024), (256, 256, 3, 3), (1024,), (64,), (4096, 512),
+              (128, 64, 1, 1), (512,))
     while n < budget:
-        for shape in ((512, 512, 3, 3), (1024, 1024), (256, 256, 3, 3), (1024,), (64,),
-                      (4096, 512), (128, 64, 1, 1), (512,)):
-            out.append((f"layer{i}.w{len(out)}", shape))
-            n += int(np.prod(shape))
-        i += 1
+        shape = shapes[len(out) % len(shapes)]
+        out.append((f"layer{len(out) // len(shapes)}.w{len(out)}", shape))
+        n += int(np.prod(shape))
     return out
 
 

@@ -5,15 +5,16 @@ draws, transforms and rounding, so ``manual_seed(s)`` plus any sequence of
 calls yields torch's bits, and ``get_state()`` / ``set_state()`` exchange the
 5056-byte ``torch.get_rng_state()`` layout.
 
-Why the numerics look the way they do:
+Why the numerics look the way they do (details in ember/_rng_math.py):
 * torch's CPU kernels are built per ISA with FMA, and GCC fuses ``a*b + c``;
-  ``_fma32`` / ``_fma64`` give the single rounding NumPy lacks.
+  ember evaluates those as one rounding of an exact float64 (or emulated) sum.
 * float32/half/bfloat16 normal with >= 16 elements uses torch's AVX2
   Box-Muller (Cephes ``log256_ps`` / ``sincos256_ps``), replayed op by op.
-* float64 paths call glibc log/sin/cos/log1p; ``_libm`` and ``_log1p``
-  reproduce glibc's results exactly (see their docstrings).
+* float64 paths call glibc log/sin/cos/log1p, reproduced exactly.
 * bernoulli_(float p) in this torch is the plain per-element kernel (double
   uniform < p), not MKL's VSL stream, so dropout masks follow the MT stream.
+Large requests are produced in chunks, so temporaries stay in cache and memory
+stays bounded whatever the size.
 """
 import ctypes
 import ctypes.util
@@ -22,28 +23,24 @@ import os
 
 import numpy as np
 
+from . import _rng_math as M
+
 __all__ = ["Generator", "default_generator"]
 
 _DEFAULT_SEED = 67280421310721
 _STATE_BYTES = 5056
 _U64 = (1 << 64) - 1
+# Steps are sized so that no temporary reaches 128 KiB: glibc serves larger
+# blocks by mmap and returns them on free, and the page faults of re-mapping
+# them every step cost more than the arithmetic.
+_CHUNK = 1 << 14      # values per step of the simple samplers (float32 / uint32)
+_CHUNK64 = 1 << 13    # values per step when float64 / uint64 temporaries are made
+_BLOCKS = 2048        # 16-value Box-Muller blocks per step (kernel buffers are reused)
+_F = np.float32
 
-
-def _cpu_has(feature):
-    for mod in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
-        try:
-            return bool(__import__(mod, fromlist=["x"]).__cpu_features__.get(feature, False))
-        except (ImportError, AttributeError):
-            pass
-    return False
-
-
-_HAS_FMA = _cpu_has("FMA3") and _cpu_has("AVX2")
 # torch's kernels built for AVX2/AVX512 fuse a*b+c and use the AVX2 Box-Muller;
 # ATEN_CPU_CAPABILITY=default selects the plain scalar build.
-_TORCH_VEC = _HAS_FMA and os.environ.get("ATEN_CPU_CAPABILITY", "").lower() != "default"
-# glibc picks its FMA variant of log1p from the CPU alone.
-_GLIBC_FMA = _HAS_FMA
+_TORCH_VEC = M.HAS_FMA and os.environ.get("ATEN_CPU_CAPABILITY", "").lower() != "default"
 
 try:  # poisson needs glibc's lgamma; CPython's math.lgamma is its own
     _lgamma = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").lgamma
@@ -52,210 +49,39 @@ except (OSError, AttributeError):
     _lgamma = math.lgamma
 
 
-# ----------------------------------------------------------------- float helpers
-def _chunked(fn, x, rows=16384):
-    """Apply a row-wise function piece by piece.  The long chains of NumPy ops
-    below run several times faster when their temporaries stay in cache."""
-    if len(x) <= rows:
-        return fn(x)
-    return np.concatenate([fn(x[i:i + rows]) for i in range(0, len(x), rows)])
+def _steps(n, size):
+    return ((s, min(size, n - s)) for s in range(0, n, size))
 
 
-def _fma32(a, b, c):
-    """float32 fma: the product is exact in float64, so the only possible error
-    is double rounding when the float64 sum lands exactly on a float32 tie."""
-    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
-    p = a * b
-    s = np.asarray(p + c)
-    tie = (s.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
-    if tie.any():
-        bb = s - p
-        err = (p - (s - bb)) + (c - bb)
-        s = np.where(tie & (err != 0), np.nextafter(s, np.copysign(np.inf, err)), s)
-    return s.astype(np.float32)
+def _mod(v, m):
+    """v % m for unsigned arrays and a scalar m; NumPy's integer floor_divide by
+    a scalar is fast (libdivide), its remainder is not."""
+    m = v.dtype.type(m)
+    q = v // m
+    q *= m
+    return np.subtract(v, q, out=q)
 
 
-def _two_sum(a, b):
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _fma64(a, b, c):
-    """float64 fma: exact product (Dekker) + round-to-odd sum (Boldo & Melquiond)."""
-    a, b, c = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, c)))
-    ph = a * b
-    ta, tb = 134217729.0 * a, 134217729.0 * b  # Veltkamp split into 26-bit halves
-    ah, bh = ta - (ta - a), tb - (tb - b)
-    al, bl = a - ah, b - bh
-    pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
-    th, tl = _two_sum(c, ph)
-    v, e = _two_sum(tl, pl)
-    v = np.asarray(v)
-    odd_fix = ((v.view(np.int64) & 1) == 0) & (e != 0)
-    if odd_fix.any():
-        v = np.where(odd_fix, np.nextafter(v, np.copysign(np.inf, e)), v)
-    return th + v
-
-
-_MATH = {"log": math.log, "sin": math.sin, "cos": math.cos}
-_WIDE = np.finfo(np.longdouble).nmant >= 63  # without x87/quad long double, use math only
-
-
-def _libm(name, x):
-    """glibc's double log/sin/cos, vectorised.  glibc rounds them correctly
-    except very near a tie (measured: every miss lies >= 0.482 ulp from the
-    double), so a long-double result decides all elements but those within
-    0.03 ulp of a tie, which go to ``math`` (= glibc) one by one."""
-    x = np.asarray(x, np.float64)
-    with np.errstate(all="ignore"):
-        wide = getattr(np, name)(x.astype(np.longdouble))
-        out = wide.astype(np.float64)
-        ulp = np.spacing(np.abs(out)).astype(np.longdouble)
-        frac = np.abs((wide - out) / ulp).astype(np.float64)
-    unsure = ~(frac < 0.47) | ((out.view(np.int64) & 0xFFFFFFFFFFFFF) == 0) | (not _WIDE)
-    if unsure.any():
-        fn = _MATH[name]
-        idx = np.flatnonzero(unsure)
-        out.ravel()[idx] = [_guard(fn, v) for v in x.ravel()[idx].tolist()]
-    return out
-
-
-def _guard(fn, v):
-    try:
-        return fn(v)
-    except ValueError:  # where Python raises, glibc gives -inf at the pole, else nan
-        return -math.inf if v == (0.0 if fn is math.log else -1.0) else math.nan
-
-
-_LP = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
-       2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
-       1.479819860511658591e-01)
-_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
-
-
-def _log1p(x):
-    """glibc's log1p, vectorised: the fdlibm algorithm, with exactly the FMAs
-    GCC put into glibc's FMA ifunc variant (polynomial and k*ln2 terms).  Rare
-    branches (|x| < 2**-29, |f| < 2**-20, x <= -1, inf/nan) call glibc itself."""
-    x = np.asarray(x, np.float64)
-    out = np.empty_like(x)
-    flat, res = x.ravel(), out.ravel()
-    hx = (flat.view(np.int64) >> 32).astype(np.int32)
-    ax = hx & 0x7FFFFFFF
-    rare = (ax < 0x3E200000) | (flat <= -1.0) | ~np.isfinite(flat)
-    # -0.2929 < x < 0.41422 uses f = x directly (k = 0)
-    direct = (hx < 0x3FDA827A) & ((hx > 0) | (hx <= np.int32(-1076707645)))
-    with np.errstate(all="ignore"):
-        big = hx >= 0x43400000
-        u = np.where(big, flat, 1.0 + flat)
-        hu = (u.view(np.int64) >> 32) & 0xFFFFFFFF
-        k = (hu >> 20) - 1023
-        # c corrects for the rounding of u = 1 + x
-        c = np.where(big, 0.0, np.where(k > 0, 1.0 - (u - flat), flat - (u - 1.0)) / u)
-        hu = hu & 0x000FFFFF
-        low = hu < 0x6A09E
-        k = np.where(low, k, k + 1)
-        top = np.where(low, hu | 0x3FF00000, hu | 0x3FE00000)
-        f = ((u.view(np.int64) & 0xFFFFFFFF) | (top << 32)).view(np.float64) - 1.0
-        hu = np.where(low, hu, (0x00100000 - hu) >> 2)
-        f = np.where(direct, flat, f)
-        rare |= ~direct & (hu == 0)
-        fma = _fma64 if _GLIBC_FMA else (lambda a, b, c: a * b + c)
-        hfsq = 0.5 * f * f
-        s = f / (2.0 + f)
-        z = s * s
-        z2 = z * z
-        z4 = z2 * z2
-        r = fma(z, _LP[0], z2 * fma(z, _LP[2], _LP[1]))
-        r = fma(z4, fma(z, _LP[4], _LP[3]), r)
-        r = fma(z2 * z4, fma(z, _LP[6], _LP[5]), r)
-        sw = s * (hfsq + r)
-        res[:] = f - (hfsq - sw)
-        kn = np.flatnonzero(~direct)
-        if kn.size:
-            kd = k[kn].astype(np.float64)
-            inner = (hfsq[kn] - (sw[kn] + fma(kd, _LN2_LO, c[kn]))) - f[kn]
-            res[kn] = fma(kd, _LN2_HI, -inner)
-    idx = np.flatnonzero(rare)
-    if idx.size:
-        res[idx] = [_guard(math.log1p, v) for v in flat[idx].tolist()]
-    return out
-
-
-# AVX2 Box-Muller helpers (torch's avx_mathfun.h: Cephes polynomials, evaluated
-# in float32 with the mul+add pairs GCC contracts into FMA).
-_F = np.float32
-_LOG_P = [_F(v) for v in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
-                          1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
-                          3.3333331174e-1)]
-
-
-def _log256(x):
-    bits = np.maximum(x, np.array(0x00800000, np.int32).view(np.float32)).view(np.int32)
-    e = ((bits >> 23) - 0x7F).astype(np.float32) + _F(1)
-    m = ((bits & ~0x7F800000) | 0x3F000000).view(np.float32)  # mantissa in [0.5, 1)
-    below = m < _F(0.707106781186547524)
-    e = e - below.astype(np.float32)
-    m = (m - _F(1)) + np.where(below, m, _F(0))
-    z = m * m
-    y = np.full_like(m, _LOG_P[0])
-    for p in _LOG_P[1:]:
-        y = _fma32(y, m, p)
-    y = _fma32(y * m, z, e * _F(-2.12194440e-4))
-    y = y - z * _F(0.5)
-    out = _fma32(e, _F(0.693359375), m + y)
-    return np.where(x <= 0, _F(np.nan), out)
-
-
-def _sincos256(x):
-    sign_sin = x.view(np.uint32) & np.uint32(0x80000000)
-    x = np.abs(x)
-    j = ((x * _F(1.27323954473516)).astype(np.int32) + 1) & ~1
-    y = j.astype(np.float32)
-    sign_sin ^= ((j & 4) << 29).astype(np.uint32)
-    sign_cos = ((~(j - 2) & 4) << 29).astype(np.uint32)
-    use_cos_poly = (j & 2) == 0
-    x = _fma32(y, _F(-0.78515625), x)
-    x = _fma32(y, _F(-2.4187564849853515625e-4), x)
-    x = _fma32(y, _F(-3.77489497744594108e-8), x)
-    z = x * x
-    yc = _fma32(_F(2.443315711809948e-5), z, _F(-1.388731625493765e-3))
-    yc = _fma32(yc, z, _F(4.166664568298827e-2)) * z
-    yc = _fma32(yc, z, -(z * _F(0.5))) + _F(1)
-    ys = _fma32(_F(-1.9515295891e-4), z, _F(8.3321608736e-3))
-    ys = _fma32(_fma32(ys, z, _F(-1.6666654611e-1)) * z, x, x)
-    sin = np.where(use_cos_poly, ys, yc)
-    cos = np.where(use_cos_poly, yc, ys)
-    return ((sin.view(np.uint32) ^ sign_sin).view(np.float32),
-            (cos.view(np.uint32) ^ sign_cos).view(np.float32))
-
-
-def _box_muller32(u, mean, std):
-    """u: (k, 16) float32 uniforms -> (k, 16) normals, as torch's NormalFill16<float>."""
-    mean, std = _F(mean), _F(std)
+def _box_muller32_scalar_build(u, mean, std):
+    """torch's scalar build uses glibc logf/sinf/cosf; float64-rounded stand-ins."""
     u1, u2 = _F(1) - u[:, :8], u[:, 8:]
-    if _TORCH_VEC:
-        radius = np.sqrt(_F(-2) * _log256(u1))
-        sin, cos = _sincos256(_F(2 * math.pi) * u2)
-    else:  # scalar build uses glibc logf/sinf/cosf; float64-rounded stand-ins
-        radius = np.sqrt(_F(-2) * np.log(u1.astype(np.float64)).astype(np.float32))
-        theta = (2 * math.pi * u2.astype(np.float64)).astype(np.float32).astype(np.float64)
-        sin, cos = np.sin(theta).astype(np.float32), np.cos(theta).astype(np.float32)
-    if mean == 0 and std == 1:
-        return np.concatenate([radius * cos, radius * sin], axis=1)
-    return np.concatenate([_fma32(radius * cos, std, mean),
-                           _fma32(radius * sin, std, mean)], axis=1)
+    radius = np.sqrt(_F(-2) * np.log(u1.astype(np.float64)).astype(np.float32))
+    theta = (2 * math.pi * u2.astype(np.float64)).astype(np.float32).astype(np.float64)
+    sin, cos = np.sin(theta).astype(np.float32), np.cos(theta).astype(np.float32)
+    return np.concatenate([radius * cos * _F(std) + _F(mean),
+                           radius * sin * _F(std) + _F(mean)], axis=1)
 
 
 def _box_muller64(u, mean, std):
     u1, u2 = 1.0 - u[:, :8], u[:, 8:]
-    radius = np.sqrt(-2.0 * _libm("log", u1))
+    radius = np.sqrt(-2.0 * M.libm("log", u1))
     theta = (2.0 * math.pi) * u2
-    a, b = radius * _libm("cos", theta), radius * _libm("sin", theta)
-    if mean == 0 and std == 1:
-        return np.concatenate([a, b], axis=1)
-    return np.concatenate([_fma64(a, std, mean), _fma64(b, std, mean)], axis=1)
+    a, b = radius * M.libm("cos", theta), radius * M.libm("sin", theta)
+    if std == 1:  # fma(x, 1, mean) is x + mean (and turns -0.0 into +0.0)
+        return np.concatenate([a, b], axis=1) + mean
+    if _TORCH_VEC:
+        return np.concatenate([M.fma64(a, std, mean), M.fma64(b, std, mean)], axis=1)
+    return np.concatenate([a, b], axis=1) * std + mean
 
 
 def _to_bf16(x):
@@ -322,6 +148,7 @@ class Generator:
 
     def __init__(self):
         self._bg = np.random.MT19937(0)
+        self._ints = np.random.Generator(self._bg)  # bulk uint32 draws, same stream
         self.manual_seed(_DEFAULT_SEED)
 
     # ------------------------------------------------------------------ state
@@ -386,20 +213,45 @@ class Generator:
         self._next_float = float(b[5048:5052].view(np.float32)[0]) if has_float else None
 
     # ------------------------------------------------------------- raw draws
-    def _raw32(self, n):
+    def _u32(self, n):
+        """n raw 32-bit MT outputs as uint32 (full-range integers are the raw stream)."""
         if n:
             self._pending = None
-        return self._bg.random_raw(n)  # uint64 holding the 32-bit outputs
+        return self._ints.integers(0, 1 << 32, n, dtype=np.uint32)
+
+    def _raw32(self, n):
+        return self._u32(n).astype(np.uint64)
 
     def _raw64(self, n):
-        r = self._raw32(2 * n)
-        return (r[0::2] << np.uint64(32)) | r[1::2]  # first draw is the high word
+        """random64(): two draws, the first is the high word."""
+        v = self._u32(2 * n).view(np.uint64)
+        hi = v << np.uint64(32)
+        v >>= np.uint64(32)
+        v |= hi
+        return v
 
     def _u24(self, n):  # uniform_real_distribution<float>: low 24 bits * 2**-24
-        return (self._raw32(n) & np.uint64(0xFFFFFF)).astype(np.float32) * _F(2.0 ** -24)
+        r = self._u32(n)
+        r &= 0xFFFFFF
+        out = r.view(np.int32).astype(np.float32)
+        out *= _F(2.0 ** -24)
+        return out
 
-    def _u53(self, n):  # uniform_real_distribution<double>: low 53 bits of random64
-        return (self._raw64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+    def _u53_into(self, out):
+        """uniform_real_distribution<double>: low 53 bits of random64 * 2**-53."""
+        for s, m in _steps(out.size, _CHUNK64):
+            v = self._u32(2 * m).view(np.uint64)
+            lo = v >> np.uint64(32)
+            v &= np.uint64(0x1FFFFF)
+            v <<= np.uint64(32)
+            v |= lo
+            o = out[s:s + m]
+            np.copyto(o, v.view(np.int64), casting="unsafe")
+            o *= 2.0 ** -53
+        return out
+
+    def _u53(self, n):
+        return self._u53_into(np.empty(n, np.float64))
 
     def _lazy_u53(self):
         """Uniform doubles for rejection samplers: ``take()`` yields the next
@@ -415,7 +267,7 @@ class Generator:
 
         def done():
             self._bg.state = saved
-            self._raw32(2 * used[0])
+            self._u32(2 * used[0])
 
         return take, done
 
@@ -425,22 +277,57 @@ class Generator:
         n, kind = math.prod(shape), _kind(dtype)
         if not low <= high:
             raise ValueError(f"uniform_ expects from <= to, got from={low} > to={high}")
-        fma = _TORCH_VEC
         if kind == "f64":
-            lo, hi = float(low), float(high)
-            x = self._u53(n)
-            if (lo, hi) != (0.0, 1.0):
-                x = _chunked(lambda v: _fma64(v, hi - lo, lo), x) if fma else x * (hi - lo) + lo
-            to, frm = hi, lo
+            frm, to = float(low), float(high)
+            x, top = self._uniform64(n, frm, to)
         else:
-            lo, hi = _F(low), _F(high)
-            x = self._u24(n)
-            if (lo, hi) != (0, 1):
-                x = _chunked(lambda v: _fma32(v, hi - lo, lo), x) if fma else x * (hi - lo) + lo
-            x = _cast_float(x, kind)
-            to, frm = _cast_float(hi, kind), _cast_float(lo, kind)
-        # torch maps a value that rounded up onto `high` back to `low`
-        return np.where(x == to, frm, x).astype(x.dtype).reshape(shape)
+            frm, to = _F(low), _F(high)
+            x, top = self._uniform32(n, frm, to)
+            if kind != "f32":
+                x = _cast_float(x, kind)
+                frm, to, top = _cast_float(frm, kind), _cast_float(to, kind), np.inf
+        if top >= to:  # torch maps a value that rounded up onto `high` back to `low`
+            x[x == to] = frm
+        return x.reshape(shape)
+
+    def _uniform32(self, n, lo, hi):
+        """Float uniforms in [lo, hi); also returns the largest value possible."""
+        out = np.empty(n, np.float32)
+        d = hi - lo
+        plain = lo == 0 and hi == 1
+        # fma(u, d, lo) in float64 is exact (no tie fix-up needed) when the
+        # bits of u*d and lo fit in 53 bits, as for any range (-a, a)
+        exact = plain or not d or not lo or (
+            math.frexp(abs(float(d)) + abs(float(lo)))[1] + 1
+            - min(M.lowest_bit(d) - 24, M.lowest_bit(lo)) <= 53)
+        work = [np.empty(min(n, _CHUNK)) for _ in range(2)] if not plain and _TORCH_VEC else None
+        for s, m in _steps(n, _CHUNK):
+            r = self._u32(m)
+            r &= 0xFFFFFF
+            o = out[s:s + m]
+            np.copyto(o, r.view(np.int32), casting="unsafe")
+            o *= _F(2.0 ** -24)
+            if plain:
+                continue
+            if _TORCH_VEC:
+                M.fma32_scalar_into(o, d, lo, work, check=not exact)
+            else:
+                o *= d
+                o += lo
+        top = _F(1 - 2.0 ** -24)
+        top = top if plain else M.fma32(top, d, lo) if _TORCH_VEC else top * d + lo
+        return out, top
+
+    def _uniform64(self, n, lo, hi):
+        out = self._u53_into(np.empty(n, np.float64))
+        top = 1 - 2.0 ** -53
+        if (lo, hi) != (0.0, 1.0):
+            d = hi - lo
+            for s, m in _steps(n, _CHUNK64):
+                o = out[s:s + m]
+                o[:] = M.fma64(o, d, lo) if _TORCH_VEC else o * d + lo
+            top = float(M.fma64(top, d, lo)) if _TORCH_VEC else top * d + lo
+        return out, top
 
     def normal(self, shape, mean=0.0, std=1.0, dtype=np.float32):
         shape = _shape(shape)
@@ -468,16 +355,39 @@ class Generator:
         n = math.prod(shape)
         if n < 16:
             return _cast_float(self._normal_scalar(n, mean, std), kind).reshape(shape)
-        draw, bm = (self._u53, _box_muller64) if kind == "f64" else (self._u24, _box_muller32)
-        # float/double fill uniforms for all n first (the last n % 16 end up
-        # unused); half/bfloat16 draw 16 per full block, so they skip those.
-        u = draw(n if kind in ("f32", "f64") else n - n % 16)
-        extra = draw(16) if n % 16 else None
+        f64 = kind == "f64"
+        out = np.empty(n, np.float64 if f64 else np.float32)
         full = n - n % 16
-        out = np.empty(n, np.float64 if kind == "f64" else np.float32)
-        out[:full] = _chunked(lambda b: bm(b, mean, std), u[:full].reshape(-1, 16), 1024).ravel()
-        if extra is not None:  # torch recomputes the last 16 from fresh uniforms
-            out[n - 16:] = bm(extra.reshape(1, 16), mean, std).ravel()
+        blocks = out[:full].reshape(-1, 16)
+        if not f64 and _TORCH_VEC:
+            mean, std = _F(mean), _F(std)
+            kernel = M.BoxMuller32(min(len(blocks), _BLOCKS) or 1)
+
+            raw = np.empty(16 * min(len(blocks), _BLOCKS) or 16, np.uint32)
+
+            def fill(dst):
+                for s, b in _steps(len(dst), _BLOCKS):
+                    r = raw[:16 * b]
+                    for t, m in _steps(16 * b, _CHUNK):
+                        r[t:t + m] = self._u32(m)
+                    kernel.run(r.reshape(b, 16), dst[s:s + b], mean, std)
+        else:
+            bm = _box_muller64 if f64 else _box_muller32_scalar_build
+            draw = self._u53 if f64 else self._u24
+
+            def fill(dst):
+                for s, b in _steps(len(dst), _CHUNK64 // 16):
+                    dst[s:s + b] = bm(draw(16 * b).reshape(b, 16), mean, std)
+        fill(blocks)
+        if n % 16:
+            # float/double fill uniforms for all n first, so the last n % 16 are
+            # drawn but unused; half/bfloat16 draw only full blocks.  torch then
+            # recomputes the last 16 values from fresh uniforms.
+            if kind in ("f32", "f64"):
+                self._u32(n % 16 * (2 if f64 else 1))
+            last = np.empty((1, 16), out.dtype)
+            fill(last)
+            out[n - 16:] = last.ravel()
         return _cast_float(out, kind).reshape(shape)
 
     def _normal_scalar(self, n, mean, std):
@@ -493,7 +403,7 @@ class Generator:
                 theta = 2.0 * math.pi * u1
                 self._next_double = rad * math.sin(theta)
                 r = rad * math.cos(theta)
-            out[i] = float(_fma64(r, std, mean)) if fma else r * std + mean
+            out[i] = float(M.fma64(r, std, mean)) if fma else r * std + mean
         return out
 
     def randint(self, shape, low, high, dtype=np.int64):
@@ -508,10 +418,15 @@ class Generator:
                 raise ValueError("random_ expects 'from' < 'to' after casting to dtype")
         rng = high - low
         n = math.prod(shape)
-        # torch switches to 64-bit draws from range >= 2**28, not 2**32
-        raw = self._raw64(n) if rng >= 1 << 28 else self._raw32(n)
-        v = (raw % np.uint64(rng)) + np.uint64(low & _U64)
-        return _cast_int64(v.view(np.int64), dtype).reshape(shape)
+        if rng >= 1 << 28:  # torch switches to 64-bit draws from range >= 2**28, not 2**32
+            v = _mod(self._raw64(n), rng)
+            v += np.uint64(low & _U64)
+            v = v.view(np.int64)
+        else:
+            v = np.empty(n, np.int64)
+            for s, m in _steps(n, _CHUNK):
+                np.add(_mod(self._u32(m), rng), np.int64(low), out=v[s:s + m])
+        return _cast_int64(v, dtype).reshape(shape)
 
     def random_full(self, shape, dtype):
         """Tensor.random_() without bounds: [0, 2**mantissa] for floats, [0, max] for ints."""
@@ -522,15 +437,15 @@ class Generator:
             raise TypeError(f"random_() is not implemented for {dt} in torch")
         mod = (2 if kind == "bool" else (1 << _DIGITS[kind]) + 1 if kind in _DIGITS
                else int(np.iinfo(dt).max) + 1)
-        raw = self._raw64(n) if dt in (np.float64, np.int64) else self._raw32(n)
-        return _cast_int64((raw % np.uint64(mod)).astype(np.int64), dtype).reshape(shape)
+        raw = self._raw64(n) if dt in (np.float64, np.int64) else self._u32(n)
+        return _cast_int64(_mod(raw, mod).astype(np.int64), dtype).reshape(shape)
 
     def randperm(self, n, dtype=np.int64):
         n = int(n)
         if n < 0:
             raise ValueError(f"n must be non-negative, got {n}")
         if n < 0xFFFFFFFF // 20:
-            perm = _apply_swaps((self._raw32(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint64))
+            perm = _apply_swaps((self._u32(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint32))
                                 .astype(np.int64), n)
         else:  # torch's "inside-out" shuffle with 64-bit draws for huge n
             z = (self._raw64(n) % np.arange(1, n + 1, dtype=np.uint64)).astype(np.int64).tolist()
@@ -545,8 +460,17 @@ class Generator:
         shape = _shape(shape)
         n = math.prod(shape)
         if np.ndim(p) == 0 and not isinstance(p, np.ndarray):
-            # Tensor.bernoulli_(float) compares a double uniform with p
-            hit = self._u53(n) < float(p)
+            # Tensor.bernoulli_(float) tests a double uniform u = k * 2**-53 < p,
+            # i.e. the 53-bit integer k < ceil(p * 2**53)
+            bound = np.uint64(math.ceil(min(max(float(p), 0.0), 1.0) * 2.0 ** 53))
+            hit = np.empty(n, np.bool_)
+            for s, m in _steps(n, _CHUNK64):
+                v = self._u32(2 * m).view(np.uint64)
+                lo = v >> np.uint64(32)
+                v &= np.uint64(0x1FFFFF)
+                v <<= np.uint64(32)
+                v |= lo
+                np.less(v, bound, out=hit[s:s + m])
         else:
             p = np.asarray(p)
             pb = np.broadcast_to(p, shape).ravel()
@@ -554,13 +478,22 @@ class Generator:
                 hit = self._u53(n) < pb
             else:  # float/half/bfloat16 probabilities use a float uniform
                 hit = self._u24(n) < pb.astype(np.float32)
-        return _cast_int64(hit.astype(np.int64), dtype).reshape(shape)
+        kind = _kind(dtype)
+        if kind == "bool":
+            return hit.reshape(shape)
+        return hit.astype(np.float32 if kind == "bf16" else dtype).reshape(shape)
 
     def exponential(self, shape, lambd=1.0, dtype=np.float32):
         shape = _shape(shape)
-        u = self._u53(math.prod(shape))
-        x = (-1.0 / float(lambd)) * _chunked(_log1p, -u)
-        return _cast_float(x, _kind(dtype)).reshape(shape)
+        n, kind = math.prod(shape), _kind(dtype)
+        out = self._u53_into(np.empty(n, np.float64))
+        scale = -1.0 / float(lambd)
+        for s, m in _steps(n, _CHUNK64):
+            o = out[s:s + m]
+            np.negative(o, out=o)
+            o[:] = M.log1p(o)
+            o *= scale
+        return _cast_float(out, kind).reshape(shape)
 
     def multinomial(self, probs, num_samples, replacement=False):
         probs = np.asarray(probs)

@@ -1,10 +1,22 @@
-"""Rebuilding tensors from a checkpoint: ember's ``torch._utils._rebuild_*`` functions.
+"""Checkpoint helpers: ember's ``torch._utils._rebuild_*`` functions, and the names
+ember objects carry in checkpoints.
 
-A checkpoint's pickle calls these by PyTorch's names (``torch._utils._rebuild_tensor_v2``
-becomes ``ember._utils._rebuild_tensor_v2``).  Their arguments come from the file, so
-they check sizes, strides and offsets against the storage before making a view, with the
-messages PyTorch's ``Tensor.set_`` gives.
+A checkpoint's pickle calls the rebuild functions by PyTorch's names
+(``torch._utils._rebuild_tensor_v2`` is ``ember._utils._rebuild_tensor_v2``).  Their
+arguments come from the file, so they check sizes, strides and offsets against the
+storage before making a view, with the messages PyTorch's ``Tensor.set_`` gives.
+
+Names: ``ember.nn.X`` is written ``torch.nn.X`` (``ember.vision`` as ``torchvision``); an
+object in a private module is written under the public package that exports it
+(``ember._tensor.Size`` as ``torch.Size``), and the few classes ember keeps in another
+file than PyTorch under PyTorch's module.  Loading maps back, looking in the public
+packages when a PyTorch module has no ember twin (``torch._C._nn.gelu``).
 """
+import contextlib
+import importlib
+import pickle
+import sys
+
 from . import _dtype as D
 from ._backend import np
 from ._storage import TypedStorage
@@ -72,8 +84,8 @@ def _finish_tensor(t, requires_grad, metadata):
     return t
 
 
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
-                       backward_hooks=None, metadata=None):
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks,
+                       metadata=None):
     return _finish_tensor(_rebuild_tensor(storage, storage_offset, size, stride),
                           requires_grad, metadata)
 
@@ -96,7 +108,7 @@ def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
 
 
 def _set_obj_state(obj, state):
-    from ._tensor import _INTERNAL_ATTRS, Tensor
+    from ._tensor import Tensor
     if isinstance(state, tuple):
         if len(state) != 2:
             raise RuntimeError(f"Invalid serialized state: {state}")
@@ -105,15 +117,27 @@ def _set_obj_state(obj, state):
         dict_state, slots_state = state, None
     for part in (dict_state, slots_state):
         for k, v in (part or {}).items():
-            if isinstance(obj, Tensor) and k in _INTERNAL_ATTRS:
+            if isinstance(obj, Tensor) and is_tensor_internal(k):
                 continue  # a file may not swap a tensor's data or autograd state
             setattr(obj, k, v)
     return obj
 
 
+def is_tensor_internal(name):
+    """Whether a Tensor ``__dict__`` entry is ember's own state (not a user attribute)."""
+    from ._tensor import _INTERNAL_ATTRS
+    return name in _INTERNAL_ATTRS or name in _MORE_INTERNAL
+
+
+_MORE_INTERNAL = frozenset(("_views",))  # set by ember/_ops/shape.py, not in _INTERNAL_ATTRS
+
+
 def _rebuild_from_type_v2(func, new_type, args, state):
     from ._tensor import Tensor
     ret = func(*args)
+    if not isinstance(ret, Tensor):
+        raise TypeError(f"as_subclass(): expected a Tensor to convert, got "
+                        f"{type(ret).__name__}")
     if type(ret) is not new_type:
         if not (isinstance(new_type, type) and issubclass(new_type, Tensor)):
             raise TypeError(f"as_subclass(): expected a Tensor subclass, got {new_type!r}")
@@ -139,3 +163,108 @@ _rebuild_nested_tensor = _unsupported("nested")
 _rebuild_wrapper_subclass = _unsupported("wrapper-subclass")
 _rebuild_device_tensor_from_numpy = _unsupported("XLA/device")
 _rebuild_device_tensor_from_cpu_tensor = _unsupported("XLA/device")
+
+
+# --- names: ember <-> PyTorch ------------------------------------------------------------
+
+def _torch_module_name(module):
+    if module == "ember.vision" or module.startswith("ember.vision."):
+        return "torchvision" + module[len("ember.vision"):]
+    if module == "ember" or module.startswith("ember."):
+        return "torch" + module[len("ember"):]
+    return module
+
+
+def _ember_module_name(module):
+    if module == "torch.tensor":  # PyTorch < 1.6 kept Tensor there
+        return "ember._tensor"
+    if module == "torchvision" or module.startswith("torchvision."):
+        return "ember.vision" + module[len("torchvision"):]
+    if module == "torch" or module.startswith("torch."):
+        return "ember" + module[len("torch"):]
+    return module
+
+
+def checkpoint_name(obj, name=None):
+    """(module, name) a checkpoint gives an ember class or function (None if not ember's)."""
+    module = getattr(obj, "__module__", None) or ""
+    if module != "ember" and not module.startswith("ember."):
+        return None
+    qual = name or obj.__qualname__
+    home = _TORCH_HOMES.get((module, qual))
+    if home is not None:
+        return home, qual
+    if _is_private(module):  # ember.Size lives in ember._tensor: write torch.Size
+        module = _public_home(obj, module, qual)
+    return _torch_module_name(module), qual
+
+
+# Classes ember keeps in another file than PyTorch does, written under PyTorch's module.
+_TORCH_HOMES = {
+    ("ember.nn.modules.attention", "MultiheadAttention"): "torch.nn.modules.activation",
+    ("ember.nn.modules.pixelshuffle", "ChannelShuffle"): "torch.nn.modules.channelshuffle",
+    ("ember.nn.modules.upsampling", "Fold"): "torch.nn.modules.fold",
+    ("ember.nn.modules.upsampling", "Unfold"): "torch.nn.modules.fold"}
+
+
+def _is_private(module):
+    return any(part.startswith("_") for part in module.split(".")[1:])
+
+
+def _homes(module):
+    """Where else to look for a name of ``module``: its public packages, then F."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)
+            if not _is_private(".".join(parts[:i]))] + ["ember.nn.functional"]
+
+
+def _public_home(obj, module, qual):
+    """The nearest public package exporting ``obj`` (ember._ops.conv.conv2d -> ember)."""
+    for home in _homes(module):
+        if getattr(sys.modules.get(home), qual, None) is obj:
+            return home
+    return module
+
+
+def find_ember(module, name, find):
+    """The ember object a checkpoint's ``module.name`` stands for (weights_only=False)."""
+    special = SPECIAL.get(f"{module}.{name}")
+    if special is not None:
+        return special
+    target = _ember_module_name(module)
+    try:
+        return find(target, name)
+    except (AttributeError, ImportError):
+        if target == module:
+            raise
+        for home in _homes(target):  # e.g. torch._C._nn.gelu is ember.nn.functional.gelu
+            with contextlib.suppress(ImportError):
+                found = getattr(importlib.import_module(home), name, None)
+                if found is not None:
+                    return found
+        raise
+
+
+def check_global(obj, name):
+    """The checks (and wording) of the C pickler for a global it cannot name."""
+    qual = name or getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qual is None:
+        return
+    if "<locals>" in qual:
+        raise AttributeError(f"Can't pickle local object {qual!r}")
+    module = pickle.whichmodule(obj, qual)
+    try:
+        __import__(module, level=0)
+        found = sys.modules[module]
+        for part in qual.split("."):
+            found = getattr(found, part)
+    except (ImportError, KeyError, AttributeError):
+        raise pickle.PicklingError(f"Can't pickle {obj!r}: attribute lookup {qual} on "
+                                   f"{module} failed") from None
+    if found is not obj:
+        raise pickle.PicklingError(f"Can't pickle {obj!r}: it's not the same object as "
+                                   f"{module}.{qual}")
+
+
+# PyTorch keeps this one in torch._tensor; every other name maps module for module.
+SPECIAL = {"torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2}

@@ -34,8 +34,9 @@ def _remove_safe_globals(globs):
 
 def _full_name(obj):
     """The checkpoint name of ``obj``: ``ember.nn.X`` is written as ``torch.nn.X``."""
-    from .serialization import _torch_module_name
-    return f"{_torch_module_name(obj.__module__)}.{obj.__qualname__}"
+    from ._utils import checkpoint_name
+    found = checkpoint_name(obj)
+    return ".".join(found) if found else f"{obj.__module__}.{obj.__qualname__}"
 
 
 def _user_allowed():

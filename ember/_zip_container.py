@@ -76,7 +76,6 @@ class ZipWriter:
                                 min(cd_size, _U32), min(cd_start, _U32), 0))
 
 
-
 class ZipReader:
     """Finds records through zipfile's central directory; reads their data itself."""
 
@@ -111,8 +110,11 @@ class ZipReader:
         return info
 
     def _data_offset(self, name, info):
-        self.fh.seek(info.header_offset)
-        head = self.fh.read(30)
+        try:
+            self.fh.seek(info.header_offset)
+            head = self.fh.read(30)
+        except (OSError, ValueError):  # an offset the central directory got wrong
+            head = b""
         if len(head) != 30 or head[:4] != b"PK\x03\x04":
             raise self.error(f"PytorchStreamReader failed reading file {name}: invalid header "
                              "or archive is corrupted")
@@ -144,8 +146,9 @@ class ZipReader:
             raise self._crc_failed(name)
         return data
 
-    def read_storage(self, name, nbytes, mapped=None):
-        """A storage record as a writable uint8 array of ``nbytes``."""
+    def read_storage(self, name, nbytes, mapped=None, crc_now=False):
+        """A storage record as a writable uint8 array of ``nbytes`` (``crc_now``: check
+        before returning, for a caller that will modify the array at once)."""
         info = self._info(name)
         if info.file_size != nbytes:
             raise self.error(f"record size ({info.file_size} bytes) does not match expected "
@@ -160,9 +163,9 @@ class ZipReader:
             return np.frombuffer(mapped, np.uint8, nbytes, start)  # copy-on-write pages
         arr = np.empty(nbytes, np.uint8)
         self.fh.seek(start)
-        if _read_into(self.fh, arr) != nbytes:
+        if read_into(self.fh, arr) != nbytes:
             raise self._read_failed(name)
-        if nbytes >= 1 << 20:  # check on the worker thread while the next record is read
+        if nbytes >= 1 << 20 and not crc_now:  # on the worker, while the next is read
             if self.pool is None:
                 from concurrent.futures import ThreadPoolExecutor
                 self.pool = ThreadPoolExecutor(1)
@@ -181,7 +184,7 @@ class ZipReader:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _read_into(fh, arr):
+def read_into(fh, arr):
     view = memoryview(arr)
     got = 0
     readinto = getattr(fh, "readinto", None)

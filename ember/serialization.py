@@ -44,7 +44,9 @@ from . import _utils as _U
 from . import _weights_only_unpickler as _wo
 from . import _zip_container as _Z
 from ._backend import np
+from ._device import device as _device
 from ._storage import TypedStorage, UntypedStorage
+from ._tensor import Size, Tensor
 
 DEFAULT_PROTOCOL = 2
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # first pickle of a legacy (pre-zip) checkpoint
@@ -65,26 +67,6 @@ UNSAFE_MESSAGE = (
     "if you got the file from a trusted source.")
 _NO_CPU_HINT = ("If you are running on a CPU-only machine, please use torch.load with "
                 "map_location=torch.device('cpu') to map your storages to the CPU.")
-
-
-# --- names: ember <-> PyTorch ------------------------------------------------------------
-
-def _torch_module_name(module):
-    if module == "ember.vision" or module.startswith("ember.vision."):
-        return "torchvision" + module[len("ember.vision"):]
-    if module == "ember" or module.startswith("ember."):
-        return "torch" + module[len("ember"):]
-    return module
-
-
-def _ember_module_name(module):
-    if module == "torch.tensor":  # PyTorch < 1.6 kept Tensor there
-        return "ember._tensor"
-    if module == "torchvision" or module.startswith("torchvision."):
-        return "ember.vision" + module[len("torchvision"):]
-    if module == "torch" or module.startswith("torch."):
-        return "ember" + module[len("torch"):]
-    return module
 
 
 class _Global:
@@ -111,35 +93,7 @@ def _checkpoint_global(obj, name):
         return obj.module, obj.name
     if type(obj) is D.dtype:
         return "torch", obj.name
-    module = getattr(obj, "__module__", None) or ""
-    if module != "ember" and not module.startswith("ember."):
-        return None
-    qual = name or obj.__qualname__
-    import ember
-    if getattr(ember, qual, None) is obj:  # ember.Size lives in ember._tensor: torch.Size
-        return "torch", qual
-    return _torch_module_name(module), qual
-
-
-def _check_global(obj, name):
-    """The checks (and wording) of the C pickler for a global it cannot name."""
-    qual = name or getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    if qual is None:
-        return
-    if "<locals>" in qual:
-        raise AttributeError(f"Can't pickle local object {qual!r}")
-    module = pickle.whichmodule(obj, qual)
-    try:
-        __import__(module, level=0)
-        found = sys.modules[module]
-        for part in qual.split("."):
-            found = getattr(found, part)
-    except (ImportError, KeyError, AttributeError):
-        raise pickle.PicklingError(f"Can't pickle {obj!r}: attribute lookup {qual} on "
-                                   f"{module} failed") from None
-    if found is not obj:
-        raise pickle.PicklingError(f"Can't pickle {obj!r}: it's not the same object as "
-                                   f"{module}.{qual}")
+    return _U.checkpoint_name(obj, name)
 
 
 # --- save: the pickle ------------------------------------------------------------------------
@@ -152,8 +106,8 @@ class _StorageRef:
 
 
 def _user_state(t):
-    from ._tensor import _INTERNAL_ATTRS
-    return {k: v for k, v in t.__dict__.items() if k not in _INTERNAL_ATTRS}
+    """A tensor's Python attributes, which PyTorch pickles; ember's own are left out."""
+    return {k: v for k, v in t.__dict__.items() if not _U.is_tensor_internal(k)}
 
 
 def _tensor_args(t):
@@ -203,14 +157,12 @@ class _Pickler(pickle._Pickler):
         self.storages = {}  # id(untyped storage) -> (key, storage, dtype)
 
     def reducer_override(self, obj):
-        from ._device import device
-        from ._tensor import Size, Tensor
         if isinstance(obj, Tensor):
             return _checkpoint_reduce(obj)
         t = type(obj)
         if t is D.dtype:
             return obj.name
-        if t is device:
+        if t is _device:
             return _G["device"], ((obj.type,) if obj.index is None else (obj.type, obj.index))
         if t is Size:
             return _G["Size"], (tuple(obj),)
@@ -219,7 +171,7 @@ class _Pickler(pickle._Pickler):
     def save_global(self, obj, name=None):
         target = _checkpoint_global(obj, name)
         if target is None:
-            _check_global(obj, name)
+            _U.check_global(obj, name)
             return super().save_global(obj, name)
         module, qual = target
         if self.proto >= 4:
@@ -232,7 +184,7 @@ class _Pickler(pickle._Pickler):
 
     dispatch = dict(pickle._Pickler.dispatch)
     dispatch[_Global] = save_global
-    dispatch[type(_check_global)] = lambda self, obj: self.save_global(obj)
+    dispatch[type(_checkpoint_global)] = lambda self, obj: self.save_global(obj)
 
     def persistent_id(self, obj):
         t = type(obj)
@@ -317,7 +269,26 @@ def _open_failed(err):
                         f"strerror: {os.strerror(err)}")
 
 
-def _save_to_path(path, write):
+def _preallocate(fd, nbytes):
+    """Reserve the temporary file's blocks up front (Linux fallocate, never emulated).
+
+    On ext4, renaming over an existing file forces the new file's delayed allocation and
+    starts its writeback inside rename(); with the blocks already reserved there is nothing
+    to allocate, and the save costs what PyTorch's in-place overwrite costs.
+    """
+    if nbytes < 1 << 20 or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = getattr(libc, "fallocate64", None) or libc.fallocate
+        fn.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
+        return fn(fd, 0, 0, nbytes) == 0
+    except (OSError, AttributeError, ImportError):
+        return False
+
+
+def _save_to_path(path, write, size_hint):
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist.")
@@ -345,7 +316,11 @@ def _save_to_path(path, write):
         raise _open_failed(e.errno) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            write(fh)
+            if _preallocate(fd, size_hint):
+                write(fh)
+                os.ftruncate(fd, fh.tell())  # give back what the estimate over-reserved
+            else:
+                write(fh)
         if st is not None:
             os.chmod(tmp, stat.S_IMODE(st.st_mode))
         os.replace(tmp, target)
@@ -380,7 +355,9 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
         fh.flush()
 
     if is_path:
-        _save_to_path(path, write)
+        size = len(data) + sum(st._buf.nbytes for _, st, _ in storages) + 512 * (
+            len(storages) + 8)
+        _save_to_path(path, write, size)
     else:
         write(f)
 
@@ -459,10 +436,6 @@ def _get_layout(name):
     return ember.strided
 
 
-# PyTorch keeps this one in torch._tensor; every other name maps module for module.
-_SPECIAL = {"torch._tensor._rebuild_from_type_v2": _U._rebuild_from_type_v2}
-
-
 # --- load: where storages go ---------------------------------------------------------------
 
 def default_restore_location(storage, location):
@@ -488,14 +461,13 @@ def default_restore_location(storage, location):
 
 
 def _restore_location(map_location):
-    from ._device import device
     if map_location is None:
         return default_restore_location
     if isinstance(map_location, dict):
         return lambda s, loc: default_restore_location(s, str(map_location.get(loc, loc)))
-    if isinstance(map_location, (str, bytes, device)):
-        target = _ascii(map_location) if not isinstance(map_location, device) else \
-            str(map_location)
+    if isinstance(map_location, (str, bytes, _device)):
+        target = str(map_location) if isinstance(map_location, _device) else \
+            _ascii(map_location)
         return lambda s, loc: default_restore_location(s, target)
 
     def restore(storage, location):
@@ -560,10 +532,7 @@ def _python_unpickler(pickle_module, file, persistent_load, **kwargs):
             if type(name) is str and "Storage" in name:
                 with contextlib.suppress(KeyError):
                     return StorageType(name)
-            special = _SPECIAL.get(f"{module}.{name}")
-            if special is not None:
-                return special
-            return super().find_class(_ember_module_name(module), name)
+            return _U.find_ember(module, name, super().find_class)
 
     u = Unpickler(file, **kwargs)
     if persistent_load is not None:
@@ -590,8 +559,9 @@ def _load_zip(reader, map_location, pickle_module, weights_only, mapped, pickle_
         order = reader.get_record("byteorder")
         if order not in (b"little", b"big"):
             raise ValueError("Unknown endianness type: " + order.decode())
-    loader = _Loader(lambda key, n: reader.read_storage(f"data/{key}", n, mapped),
-                     map_location, order.decode() != sys.byteorder)
+    swap = order.decode() != sys.byteorder  # swapped in place: CRC checked before that
+    loader = _Loader(lambda key, n: reader.read_storage(f"data/{key}", n, mapped, swap),
+                     map_location, swap)
     data = reader.get_record("data.pkl")
     result = _unpickle(io.BytesIO(data), loader.zip_persistent_load, pickle_module,
                        weights_only, pickle_load_args)

@@ -10,7 +10,7 @@ PyTorch).  It trains for a few epochs with tqdm progress bars, logs scalars, ima
 the model graph to TensorBoard, saves a checkpoint with torch.save, reloads it into a
 fresh model to report the test accuracy, and plots the loss/accuracy curves.
 
-    tensorboard --logdir runs/train_digits        # then open http://localhost:6006
+    tensorboard --logdir runs/train_digits/tensorboard      # then open http://localhost:6006
 """
 import argparse
 import os
@@ -54,15 +54,17 @@ class LeNet(nn.Module):
 
 
 def load_data(seed):
-    """1,797 real 8x8 digit scans (values 0..16) -> 1x16x16 float tensors in [0, 1]."""
+    """1,797 real 8x8 digit scans (values 0..16) -> normalised 1x16x16 float tensors."""
     digits = load_digits()
     x_train, x_test, y_train, y_test = train_test_split(
         digits.images, digits.target, test_size=0.2, random_state=seed, stratify=digits.target)
+    x_train = torch.tensor(x_train, dtype=torch.float32).unsqueeze(1) / 16.0
+    x_test = torch.tensor(x_test, dtype=torch.float32).unsqueeze(1) / 16.0
+    normalize = torchvision.transforms.Normalize(x_train.mean().item(), x_train.std().item())
 
-    def prepare(images, labels):
-        x = torch.tensor(images, dtype=torch.float32).unsqueeze(1) / 16.0
-        x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
-        return TensorDataset(x, torch.tensor(labels, dtype=torch.int64))
+    def prepare(x, labels):
+        x = F.interpolate(x, scale_factor=2)  # nearest: each pixel becomes a 2x2 block
+        return TensorDataset(normalize(x), torch.tensor(labels, dtype=torch.int64))
 
     return prepare(x_train, y_train), prepare(x_test, y_test)
 
@@ -98,7 +100,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=int(os.environ.get("DIGITS_EPOCHS", 8)))
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join("runs", "train_digits"),
                         help="folder for the TensorBoard logs, checkpoint and plot")
@@ -115,7 +117,8 @@ def main():
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, args.epochs // 2),
                                                 gamma=0.3)
-    writer = SummaryWriter(os.path.join(args.out, "tensorboard"))
+    # one folder per run, so TensorBoard shows reruns side by side
+    writer = SummaryWriter(os.path.join(args.out, "tensorboard", time.strftime("%Y%m%d-%H%M%S")))
     images, _ = next(iter(train_loader))
     writer.add_image("digits", torchvision.utils.make_grid(images[:32], normalize=True), 0)
     writer.add_graph(model, images[:1])

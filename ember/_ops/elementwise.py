@@ -13,7 +13,7 @@ from .. import _errors
 from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
 from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, cast_array, finish, fix_layout,
-                    float_dtype_for, install, not_implemented, operand, opmath, preserve_copy,
+                    install, not_implemented, operand, opmath, preserve_copy,
                     checked_scalar, like_input, qualified_node, result_dtype,
                     scalar_opmath)
 
@@ -739,97 +739,6 @@ def positive(input):
     return input
 
 
-# --- binary math ------------------------------------------------------------------------
-
-def _binary(name, ufunc, backward, floating=False, reject=(), kernel=None, saves=None,
-            saves_output=False, complex_error=None):
-    """A tensor-tensor op: ``ufunc`` on arrays, ``backward(ctx, g, a, b)`` on Tensors."""
-    op = Op(name, lambda ctx, a, b, dt: _run2(ufunc, a, b, dt), saves=saves,
-            saves_output=saves_output)
-    if backward is not None:
-        op.backward(lambda ctx, g: backward(ctx, g, *ctx.inputs))
-    fname = name.replace("Backward0", "").lower()
-    kname = kernel or fname + "_cpu"
-
-    def public(input, other, *, out=None):
-        if not isinstance(other, Tensor):
-            raise _not_tensor(fname, other, "other", 2)
-        dt = result_dtype(input, other)
-        if complex_error and dt.is_complex:
-            raise RuntimeError(complex_error)
-        _reject(kname, dt, reject)
-        if floating and dt.category <= _INT:
-            dt = D.get_default_dtype()
-        return _out(op(input, other, dt=dt), out)
-    public.__name__ = fname
-    return public
-
-
-def _maxmin_grad(g, a, b, sign):
-    """PyTorch's tie-splitting gradient of max/min-like ops."""
-    n = where(a == b, g / 2, g)
-    lose_a, lose_b = (a < b, a > b) if sign > 0 else (a > b, a < b)
-    return n.masked_fill(lose_a, 0), n.masked_fill(lose_b, 0)
-
-
-def _mm(name, ufunc, sign):
-    return _binary(name, ufunc, lambda c, g, a, b: _maxmin_grad(g, a, b, sign),
-                   complex_error=f"{name[:4].lower()}{name[4:-9]} not implemented for complex "
-                                 f"tensors.")
-
-
-# On ties (0.0 and -0.0) PyTorch returns the first operand, NumPy the second: swap them.
-maximum = _mm("MaximumBackward0", lambda a, b: np.maximum(b, a), 1)
-minimum = _mm("MinimumBackward0", lambda a, b: np.minimum(b, a), -1)
-fmax = _mm("FmaxBackward0", lambda a, b: np.where((b > a) | (a != a), b, a), 1)
-fmin = _mm("FminBackward0", lambda a, b: np.where((b < a) | (a != a), b, a), -1)
-
-
-def _atan2_grad(c, g, a, b):
-    a, b = _fl(a, g), _fl(b, g)
-    recip = (a * a + b * b).reciprocal()
-    return g * b * recip, g * -a * recip
-
-
-atan2 = _binary("Atan2Backward0", np.arctan2, _atan2_grad, floating=True, reject=_CPLX)
-arctan2 = atan2
-hypot = _binary("HypotBackward0", np.hypot, lambda c, g, a, b: (g * a / c.result,
-                                                               g * b / c.result),
-                reject=("bool", "int", "complex"), saves_output=True)
-logaddexp = _binary("LogaddexpBackward0", np.logaddexp,
-                    lambda c, g, a, b: (g / (1 + (_fl(b, g) - _fl(a, g)).exp()),
-                                        g / (1 + (_fl(a, g) - _fl(b, g)).exp())),
-                    reject=("bool", "int"))
-
-
-def _copysign_grad(c, g, a, b=None):
-    ratio = (c.result / a).masked_fill(a == 0, 0)
-    return (g * ratio, None) if b is not None else g * ratio
-
-
-_copysign_s = Op("CopysignBackward1", lambda ctx, a, other, dt: _run2(np.copysign, a, other, dt),
-                 saves_output=True)
-_copysign_s.backward(lambda ctx, g: _copysign_grad(ctx, g, ctx.inputs[0]))
-_copysign_t = Op("CopysignBackward0", lambda ctx, a, b, dt: _run2(np.copysign, a, b, dt),
-                 saves_output=True)
-
-
-@_copysign_t.backward
-def _(ctx, g):
-    ga, _ = _copysign_grad(ctx, g, *ctx.inputs)
-    return ga, (ctx.inputs[1] * 0 if ctx.needs_input_grad[1] else None)
-
-
-def copysign(input, other, *, out=None):
-    dt = result_dtype(input, other)
-    _reject("copysign_cpu", dt, _CPLX)
-    if dt.category <= _INT:
-        dt = D.get_default_dtype()
-    if isinstance(other, Tensor):
-        return _out(_copysign_t(input, other, dt=dt), out)
-    return _out(_copysign_s(input, other=other, dt=dt), out)
-
-
 # --- dtype conversion and copies ------------------------------------------------------
 
 _to = Op("ToCopyBackward0", lambda ctx, a, dt: preserve_copy(a, dt.np), saves=())
@@ -888,9 +797,7 @@ install({
     "erf": erf, "erfc": erfc, "erfinv": erfinv, "sigmoid": sigmoid, "reciprocal": reciprocal,
     "neg": neg, "negative": neg, "abs": abs, "absolute": abs, "sign": sign, "sgn": sgn,
     "floor": floor, "ceil": ceil, "trunc": trunc, "fix": trunc, "frac": frac, "round": round,
-    "relu": relu, "positive": positive, "maximum": maximum, "minimum": minimum,
-    "fmax": fmax, "fmin": fmin, "atan2": atan2, "arctan2": atan2, "hypot": hypot,
-    "logaddexp": logaddexp, "copysign": copysign, "fmod": fmod, "remainder": remainder,
+    "relu": relu, "positive": positive, "fmod": fmod, "remainder": remainder,
     "clone": clone, "contiguous": contiguous,
 })
 
@@ -905,6 +812,5 @@ __all__ = [
     "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
     "arcsinh", "arccosh", "arctanh", "erf", "erfc", "erfinv", "sigmoid", "reciprocal", "neg",
     "negative", "abs", "absolute", "sign", "sgn", "floor", "ceil", "trunc", "fix", "frac",
-    "round", "relu", "positive", "maximum", "minimum", "fmax", "fmin", "atan2", "arctan2",
-    "hypot", "logaddexp", "copysign", "fmod", "remainder", "clone",
+    "round", "relu", "positive", "fmod", "remainder", "clone",
 ] + _pointwise.__all__

@@ -8,6 +8,8 @@ a tensor on the graph, the base gets PyTorch's ``CopySlices`` node, which routes
 the base's gradient around the overwritten region, and the view is re-derived
 from the base (``AsStridedBackward0``).
 """
+import math
+
 from .. import _errors
 from ..autograd.graph import Node, gradient_edge
 from ..autograd.grad_mode import state as _grad_state
@@ -317,7 +319,7 @@ def transpose_(self, d0, d1):
 
 def resize_(self, *size, memory_format=None):
     size = S._shape_args(size)
-    n = int(np.prod(size))
+    n = math.prod(size)
     flat = self._data.reshape(-1) if self._data.flags.c_contiguous else self._data.ravel()
     if n <= flat.size:
         self._data = flat[:n].reshape(size)

@@ -1,9 +1,104 @@
-"""Comparisons, logic and bit ops, predicates, and the selecting/ternary ops:
-where, clamp, lerp, addcmul/addcdiv, nan_to_num (re-exported by elementwise)."""
+"""Binary math (maximum, atan2, hypot, copysign...), comparisons, logic and bit ops,
+predicates, and the selecting/ternary ops: where, clamp, lerp, addcmul/addcdiv,
+nan_to_num.  Re-exported by elementwise, whose helpers they share."""
 from ..autograd.op import Op
-from ._util import (D, HALF, install, checked_scalar, like_input, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, not_implemented,
-                    operand, opmath, result_dtype, scalar_opmath)
-from .elementwise import (_F32, _INT, _bcast_error, _maxmin_grad, _not_tensor, _out)
+from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, checked_scalar, finish, fix_layout,
+                    install, like_input, not_implemented, operand, opmath, preserve_copy,
+                    result_dtype, scalar_opmath)
+from .elementwise import (_CPLX, _F32, _INT, _bcast_error, _fl, _not_tensor, _out, _reject,
+                          _run2)
+
+
+
+# --- binary math ------------------------------------------------------------------------
+
+def _binary(name, ufunc, backward, floating=False, reject=(), kernel=None, saves=None,
+            saves_output=False, complex_error=None):
+    """A tensor-tensor op: ``ufunc`` on arrays, ``backward(ctx, g, a, b)`` on Tensors."""
+    op = Op(name, lambda ctx, a, b, dt: _run2(ufunc, a, b, dt), saves=saves,
+            saves_output=saves_output)
+    if backward is not None:
+        op.backward(lambda ctx, g: backward(ctx, g, *ctx.inputs))
+    fname = name.replace("Backward0", "").lower()
+    kname = kernel or fname + "_cpu"
+
+    def public(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            raise _not_tensor(fname, other, "other", 2)
+        dt = result_dtype(input, other)
+        if complex_error and dt.is_complex:
+            raise RuntimeError(complex_error)
+        _reject(kname, dt, reject)
+        if floating and dt.category <= _INT:
+            dt = D.get_default_dtype()
+        return _out(op(input, other, dt=dt), out)
+    public.__name__ = fname
+    return public
+
+
+def _maxmin_grad(g, a, b, sign):
+    """PyTorch's tie-splitting gradient of max/min-like ops."""
+    n = where(a == b, g / 2, g)
+    lose_a, lose_b = (a < b, a > b) if sign > 0 else (a > b, a < b)
+    return n.masked_fill(lose_a, 0), n.masked_fill(lose_b, 0)
+
+
+def _mm(name, ufunc, sign):
+    return _binary(name, ufunc, lambda c, g, a, b: _maxmin_grad(g, a, b, sign),
+                   complex_error=f"{name[:4].lower()}{name[4:-9]} not implemented for complex "
+                                 f"tensors.")
+
+
+# On ties (0.0 and -0.0) PyTorch returns the first operand, NumPy the second: swap them.
+maximum = _mm("MaximumBackward0", lambda a, b: np.maximum(b, a), 1)
+minimum = _mm("MinimumBackward0", lambda a, b: np.minimum(b, a), -1)
+fmax = _mm("FmaxBackward0", lambda a, b: np.where((b > a) | (a != a), b, a), 1)
+fmin = _mm("FminBackward0", lambda a, b: np.where((b < a) | (a != a), b, a), -1)
+
+
+def _atan2_grad(c, g, a, b):
+    a, b = _fl(a, g), _fl(b, g)
+    recip = (a * a + b * b).reciprocal()
+    return g * b * recip, g * -a * recip
+
+
+atan2 = _binary("Atan2Backward0", np.arctan2, _atan2_grad, floating=True, reject=_CPLX)
+arctan2 = atan2
+hypot = _binary("HypotBackward0", np.hypot, lambda c, g, a, b: (g * a / c.result,
+                                                               g * b / c.result),
+                reject=("bool", "int", "complex"), saves_output=True)
+logaddexp = _binary("LogaddexpBackward0", np.logaddexp,
+                    lambda c, g, a, b: (g / (1 + (_fl(b, g) - _fl(a, g)).exp()),
+                                        g / (1 + (_fl(a, g) - _fl(b, g)).exp())),
+                    reject=("bool", "int"))
+
+
+def _copysign_grad(c, g, a, b=None):
+    ratio = (c.result / a).masked_fill(a == 0, 0)
+    return (g * ratio, None) if b is not None else g * ratio
+
+
+_copysign_s = Op("CopysignBackward1", lambda ctx, a, other, dt: _run2(np.copysign, a, other, dt),
+                 saves_output=True)
+_copysign_s.backward(lambda ctx, g: _copysign_grad(ctx, g, ctx.inputs[0]))
+_copysign_t = Op("CopysignBackward0", lambda ctx, a, b, dt: _run2(np.copysign, a, b, dt),
+                 saves_output=True)
+
+
+@_copysign_t.backward
+def _(ctx, g):
+    ga, _ = _copysign_grad(ctx, g, *ctx.inputs)
+    return ga, (ctx.inputs[1] * 0 if ctx.needs_input_grad[1] else None)
+
+
+def copysign(input, other, *, out=None):
+    dt = result_dtype(input, other)
+    _reject("copysign_cpu", dt, _CPLX)
+    if dt.category <= _INT:
+        dt = D.get_default_dtype()
+    if isinstance(other, Tensor):
+        return _out(_copysign_t(input, other, dt=dt), out)
+    return _out(_copysign_s(input, other=other, dt=dt), out)
 
 
 # --- comparisons, logic, bits (never differentiable) --------------------------------------
@@ -96,28 +191,29 @@ def _invert(self):
     return bitwise_not(self)
 
 
-def _predicate(fn, name, cplx=None, like=True):
+def _predicate(fn, name, cplx=None, like=False, real_like=False):
     def pred(input):
         if cplx and input.dtype.is_complex:
             raise cplx
         a = input._data
         r = fn(a.astype(_F32) if a.dtype in HALF else a)
-        # ``like``: integer inputs get a zeros_like/ones_like result: the input's strides
-        return _wrap(like_input(r, a, exact=like and a.dtype.kind in "biu") if r.ndim > 1
-                     else r)
+        # ``like``: PyTorch answers integer inputs (``real_like``: all real inputs) with
+        # zeros_like/ones_like, which keep the input's strides
+        exact = (like and a.dtype.kind in "biu") or real_like
+        return _wrap(like_input(r, a, exact=exact) if r.ndim > 1 else r)
     pred.__name__ = name
     return pred
 
 
-isnan = _predicate(np.isnan, "isnan", like=False)
-isinf = _predicate(np.isinf, "isinf")
-isfinite = _predicate(np.isfinite, "isfinite")
+isnan = _predicate(np.isnan, "isnan")
+isinf = _predicate(np.isinf, "isinf", like=True)
+isfinite = _predicate(np.isfinite, "isfinite", like=True)
 isposinf = _predicate(np.isposinf, "isposinf",
                       RuntimeError("isposinf does not support complex inputs."))
 isneginf = _predicate(np.isneginf, "isneginf",
                       RuntimeError("isneginf does not support complex inputs."))
-isreal = _predicate(np.isreal, "isreal")
-signbit = _predicate(np.signbit, "signbit", like=False, cplx=
+isreal = _predicate(np.isreal, "isreal", real_like=True)
+signbit = _predicate(np.signbit, "signbit", cplx=
                      NotImplementedError("signbit is not implemented for complex tensors."))
 
 
@@ -131,7 +227,10 @@ def _close_arrays(a, b, rtol, atol, equal_nan):
     if x.dtype in HALF:
         x, y = x.astype(_F32), y.astype(_F32)
     if x.dtype == np.bool_:
-        return np.equal(x, y)
+        try:
+            return np.equal(x, y)
+        except ValueError:
+            raise _bcast_error(a, b) from None
     try:
         return np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
     except ValueError:
@@ -389,13 +488,13 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 
 def _nan_to_num_fwd(ctx, a, nan, posinf, neginf):
     if a.dtype.kind not in "fcV":
-        return a.copy()
+        return preserve_copy(a)  # a clone
     info = np.finfo(a.dtype) if a.dtype.kind != "V" else __import__("ml_dtypes").finfo(a.dtype)
     hi = info.max if posinf is None else posinf
     lo = info.min if neginf is None else neginf
     x = a.astype(_F32) if a.dtype in HALF else a
     r = np.where(np.isnan(x), nan, np.where(x == np.inf, hi, np.where(x == -np.inf, lo, x)))
-    return fix_layout(r.astype(a.dtype), (a,))
+    return like_input(r.astype(a.dtype), a, exact=True)
 
 
 _nan_to_num = Op("NanToNumBackward0", _nan_to_num_fwd)
@@ -426,6 +525,8 @@ def _swap(fn):
 
 
 install({
+    "maximum": maximum, "minimum": minimum, "fmax": fmax, "fmin": fmin, "atan2": atan2,
+    "arctan2": atan2, "hypot": hypot, "logaddexp": logaddexp, "copysign": copysign,
     "__invert__": _invert, "__and__": bitwise_and, "__or__": bitwise_or,
     "__xor__": bitwise_xor, "__rand__": bitwise_and, "__ror__": bitwise_or,
     "__rxor__": bitwise_xor, "__lshift__": bitwise_left_shift,
@@ -447,6 +548,7 @@ install({
 })
 
 __all__ = [
+    "maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot", "logaddexp", "copysign",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
     "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",

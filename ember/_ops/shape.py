@@ -6,6 +6,7 @@ explicit strided view otherwise.  The backward of a slicing view scatters the
 gradient into zeros of the input's shape ("embeds" it) and is itself
 differentiable: its backward is the same view again.
 """
+import math
 import warnings
 import weakref
 
@@ -28,10 +29,16 @@ class ViewOp(Op):
     def __init__(self, name, forward, **kw):
         super().__init__(name, forward, saves=(), view=True, **kw)
 
-    def __call__(self, *args, **kw):
-        out = Op.__call__(self, *args, **kw)
+    def __call__(self, a, **kw):
+        # every view op takes one tensor: the graph-free path skips Op's generic loop
+        if not (a._requires_grad and _grad_state.enabled):
+            out = self.fwd(None, a._data, **kw)
+            if self.n_outputs == 1:
+                return a._as_view_of(out)
+            return tuple(a._as_view_of(o) for o in out)
+        out = Op.__call__(self, a, **kw)
         first = out[0] if type(out) is tuple else out
-        if first._requires_grad and _grad_state.enabled:
+        if first._requires_grad:
             base = first._base
             views = base.__dict__.get("_views")
             if views is None:
@@ -56,6 +63,15 @@ def live_views(base):
 def _elem_strides(a):
     its = a.itemsize
     return tuple(s // its for s in a.strides)
+
+
+def _c_strides(a):
+    """C-contiguous byte strides of ``a``'s shape."""
+    out, acc = [], a.itemsize
+    for n in reversed(a.shape):
+        out.append(acc)
+        acc *= n if n else 1
+    return tuple(reversed(out))
 
 
 def _contig_strides(shape):
@@ -132,12 +148,16 @@ def _infer_shape(shape, numel):
 
 
 def _shape_args(shape):
-    if len(shape) == 1 and not isinstance(shape[0], int):
+    """Sizes given as ints, one sequence (or torch.Size), or a 1-d tensor."""
+    if len(shape) == 1 and type(shape[0]) is not int:
         s = shape[0]
         if isinstance(s, Tensor):
             return tuple(int(v) for v in s.tolist()) if s.dim() else (int(s),)
-        shape = s
-    return tuple(int(s) for s in shape)
+        shape = s if isinstance(s, (tuple, list)) else (s,)
+    for s in shape:
+        if type(s) is not int:
+            return tuple(int(v) for v in shape)
+    return tuple(shape)
 
 
 def _view_strides(old_shape, old_strides, new_shape):
@@ -171,8 +191,8 @@ def _view_strides(old_shape, old_strides, new_shape):
 # --- view / reshape -------------------------------------------------------------------
 
 def _view_fwd(ctx, a, shape):
-    if a.flags.c_contiguous:
-        return a.reshape(shape)
+    if a.flags.c_contiguous and (1 not in a.shape or a.strides == _c_strides(a)):
+        return a.reshape(shape)  # canonical strides: NumPy's reshape gives PyTorch's
     strides = _view_strides(a.shape, _elem_strides(a), shape)
     if strides is None:
         raise _errors.view_incompatible()
@@ -242,7 +262,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s == e:
         return input
     shape = input._data.shape
-    return reshape(input, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+    return reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
 def ravel(input):
@@ -260,7 +280,7 @@ def unflatten(input, dim, sizes):
         sizes = _infer_shape(sizes, shape[d]) if -1 in sizes else sizes
     except RuntimeError as e:
         raise RuntimeError(f"unflatten got an unexpected error:\n{e}") from None
-    if int(np.prod(sizes)) != shape[d]:
+    if math.prod(sizes) != shape[d]:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
                            f"size of dim {dim} ({shape[d]}) in the input tensor")
     return _view(input, shape=shape[:d] + sizes + shape[d + 1:])
@@ -314,8 +334,8 @@ def squeeze(input, dim=None):
 
 
 def _expand_geometry(a, sizes):
-    """PyTorch's expanded shape and element strides (stride 0 where a dim is broadcast)."""
-    shape, st = a.shape, _elem_strides(a)
+    """PyTorch's expanded shape and byte strides (stride 0 where a dim is broadcast)."""
+    shape, st = a.shape, a.strides
     nd, lead = len(sizes), len(sizes) - a.ndim
     if lead < 0:
         raise RuntimeError(
@@ -329,7 +349,7 @@ def _expand_geometry(a, sizes):
             if target < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({target}) isn't allowed "
                                    f"in a leading, non-existing dimension {i}")
-            size, stride = 1, (1 if i == nd - 1 else out_shape[i + 1] * out_st[i + 1])
+            size, stride = 1, (a.itemsize if i == nd - 1 else out_shape[i + 1] * out_st[i + 1])
         else:
             size, stride = shape[i - lead], st[i - lead]
             if target == -1:
@@ -345,7 +365,16 @@ def _expand_geometry(a, sizes):
 
 
 def _expand_fwd(ctx, a, shape, strides):
-    return _restride(a, shape, strides, read_only=_broadcasts(shape, strides))
+    if a.flags.c_contiguous:  # NumPy views the same buffer with the new byte strides
+        try:
+            r = _new_array(_ndarray, shape, a.dtype, a, 0, strides)
+        except (TypeError, ValueError):
+            r = _as_strided(a, shape=shape, strides=strides, writeable=a.flags.writeable)
+    else:
+        r = _as_strided(a, shape=shape, strides=strides, writeable=a.flags.writeable)
+    if 0 in strides and r.flags.writeable and _broadcasts(shape, strides):
+        r.flags.writeable = False  # broadcast elements: in-place writes must fail, as in PyTorch
+    return r
 
 
 _expand = ViewOp("ExpandBackward0", _expand_fwd)
@@ -639,7 +668,7 @@ def _(ctx, g):
 
 
 def _gather_embed_fwd(ctx, g, shape, idx):
-    out = np.zeros(int(np.prod(shape)), g.dtype)
+    out = np.zeros(math.prod(shape), g.dtype)
     keep = idx >= 0
     np.add.at(out, idx[keep], np.broadcast_to(g, idx.shape)[keep])
     return out.reshape(shape)
@@ -669,284 +698,6 @@ def as_strided(input, size, stride, storage_offset=None):
     return _as_strided_op(input, size=size, stride=stride, storage_offset=off, buf=buf)
 
 
-# --- multi-output views ------------------------------------------------------------------
-
-def _split_fwd(ctx, a, dim, sizes):
-    outs, start = [], 0
-    for s in sizes:
-        outs.append(a[(slice(None),) * dim + (slice(start, start + s),)])
-        start += s
-    return tuple(outs)
-
-
-def _split_bwd(ctx, *grads):
-    a = ctx.inputs[0]
-    dim, sizes = ctx.kw["dim"], ctx.kw["sizes"]
-    shape = list(a._data.shape)
-    parts = []
-    for g, s in zip(grads, sizes):
-        if g is None:
-            shape[dim] = s
-            g = _wrap(np.zeros(shape, a.dtype.np))
-        parts.append(g)
-    return cat(parts, dim)
-
-
-_MULTI = {}
-
-
-def _multi(name, n, fwd=_split_fwd, bwd=_split_bwd):
-    """The op returning ``n`` views (one op per count: the node has n outputs)."""
-    op = _MULTI.get((name, n))
-    if op is None:
-        if n == 1:  # a one-output op returns a single tensor: unpack and repack
-            op = ViewOp(name, lambda ctx, a, **kw: fwd(ctx, a, **kw)[0])
-            op.backward(bwd)
-            one = op
-            op = _MULTI[name, n] = lambda *a, **kw: (one(*a, **kw),)
-        else:
-            op = _MULTI[name, n] = ViewOp(name, fwd, n_outputs=n)
-            op.backward(bwd)
-    return op
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    nd = tensor.dim()
-    if nd == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    dim = _wrap_dim(dim, nd)
-    n = tensor._data.shape[dim]
-    if isinstance(split_size_or_sections, (int, np.integer)):
-        s = int(split_size_or_sections)
-        if s < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got "
-                               f"split_size={s}")
-        if s == 0 and n != 0:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n}")
-        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
-        name = "SplitBackward0"
-    else:
-        sizes = [int(v) for v in split_size_or_sections]
-        if sum(sizes) != n or any(v < 0 for v in sizes):
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
-                f"size at dimension {dim}), but got split_sizes={sizes}")
-        name = "SplitWithSizesBackward0"
-    return _multi(name, len(sizes))(tensor, dim=dim, sizes=tuple(sizes))
-
-
-def chunk(input, chunks, dim=0):
-    if input.dim() == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = _wrap_dim(dim, input.dim())
-    n = input._data.shape[d]
-    if n == 0:
-        return _multi("SplitBackward0", chunks)(input, dim=d, sizes=(0,) * chunks)
-    return split(input, -(-n // chunks), d)
-
-
-def tensor_split(input, indices_or_sections, dim=0):
-    if input.dim() == 0:
-        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
-                           "tensor with 0 dims")
-    d = _wrap_dim(dim, input.dim())
-    n = input._data.shape[d]
-    ios = indices_or_sections
-    if isinstance(ios, Tensor):
-        ios = ios.tolist()
-    if isinstance(ios, (int, np.integer)):
-        k = int(ios)
-        if k <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
-        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
-        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-        pairs = list(zip(bounds[:-1], bounds[1:]))
-    else:
-        idx = [int(i) for i in ios]
-        starts = [0] + idx
-        stops = idx + [n]
-        pairs = []
-        for a, b in zip(starts, stops):
-            a = min(max(a + n if a < 0 else a, 0), n)
-            b = min(max(b + n if b < 0 else b, 0), n)
-            pairs.append((a, max(a, b)))
-    return tuple(_slice(input, dim=d, start=a, stop=b, step=1) for a, b in pairs)
-
-
-def _unbind_fwd(ctx, a, dim):
-    return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
-
-
-def _unbind_bwd(ctx, *grads):
-    a = ctx.inputs[0]
-    shape = list(a._data.shape)
-    del shape[ctx.kw["dim"]]
-    return stack([g if g is not None else _wrap(np.zeros(shape, a.dtype.np)) for g in grads],
-                 ctx.kw["dim"])
-
-
-def unbind(input, dim=0):
-    nd = input.dim()
-    if nd == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    dim = _wrap_dim(dim, nd)
-    return _multi("UnbindBackward0", input._data.shape[dim], _unbind_fwd, _unbind_bwd)(
-        input, dim=dim)
-
-
-# --- joining -----------------------------------------------------------------------------
-
-def _cat_fwd(ctx, *arrays, dim, dt, skip):
-    parts = [a if a.dtype == dt.np else a.astype(dt.np) for i, a in enumerate(arrays)
-             if i not in skip]
-    if len(parts) == 1:
-        return np.array(parts[0], order="C")
-    # PyTorch's cat result is contiguous whatever its inputs' layouts
-    shape = list(parts[0].shape)
-    shape[dim] = sum(p.shape[dim] for p in parts)
-    out = np.empty(shape, dt.np)
-    return np.concatenate(parts, dim, out=out)
-
-
-_cat = Op("CatBackward0", _cat_fwd, saves=())
-
-
-@_cat.backward
-def _(ctx, g):
-    dim, skip = ctx.kw["dim"], ctx.kw["skip"]
-    keep = [i for i in range(len(ctx.inputs)) if i not in skip]
-    parts = split(g, [ctx.inputs[i]._data.shape[dim] for i in keep], dim)
-    out = [None] * len(ctx.inputs)
-    for i, p in zip(keep, parts):
-        out[i] = p
-    return tuple(out)
-
-
-def cat(tensors, dim=0, *, out=None):
-    if isinstance(tensors, Tensor):
-        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                        "not Tensor")
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    # PyTorch skips 1-D empty tensors, a legacy behaviour users rely on.
-    skip = tuple(i for i, t in enumerate(tensors) if t._data.ndim == 1 and t._data.size == 0)
-    if len(skip) == len(tensors):
-        skip = skip[1:]
-    ref = tensors[next(i for i in range(len(tensors)) if i not in skip)]
-    nd = ref.dim()
-    for i, t in enumerate(tensors):
-        if t.dim() == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
-                               f"concatenated")
-    d = _wrap_dim(dim, nd)
-    dt = ref.dtype
-    for i, t in enumerate(tensors):
-        if i in skip:
-            continue
-        if t.dim() != nd:
-            raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {nd} and {t.dim()}")
-        for k in range(nd):
-            if k != d and t._data.shape[k] != ref._data.shape[k]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number "
-                    f"{i} in the list.")
-        dt = D._PROMOTE[dt, t.dtype]
-    r = _cat(*tensors, dim=d, dt=dt, skip=skip)
-    if out is not None:
-        out.resize_(r.shape).copy_(r)
-        return out
-    return r
-
-
-concat = concatenate = cat
-
-
-def _stack_fwd(ctx, *arrays, dim, dt):
-    return np.ascontiguousarray(np.stack([a if a.dtype == dt.np else a.astype(dt.np)
-                                          for a in arrays], dim))
-
-
-_stack = Op("StackBackward0", _stack_fwd, saves=())
-_stack.backward(lambda ctx, g: tuple(unbind(g, ctx.kw["dim"])))
-
-
-def stack(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    shape = tensors[0]._data.shape
-    dt = tensors[0].dtype
-    for i, t in enumerate(tensors):
-        if t._data.shape != shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(shape)} at entry "
-                f"0 and {list(t._data.shape)} at entry {i}")
-        dt = D._PROMOTE[dt, t.dtype]
-    r = _stack(*tensors, dim=_wrap_dim(dim, len(shape) + 1), dt=dt)
-    if out is not None:
-        out.resize_(r.shape).copy_(r)
-        return out
-    return r
-
-
-def hstack(tensors):
-    tensors = atleast_1d(*tensors)
-    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
-
-
-def vstack(tensors):
-    return cat(atleast_2d(*tensors), 0)
-
-
-row_stack = vstack
-
-
-def dstack(tensors):
-    return cat(atleast_3d(*tensors), 2)
-
-
-def column_stack(tensors):
-    return hstack([t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors])
-
-
-def _atleast(fn):
-    def many(*tensors):
-        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-            return tuple(fn(t) for t in tensors[0])
-        if len(tensors) == 1:
-            return fn(tensors[0])
-        return tuple(fn(t) for t in tensors)
-    many.__name__ = fn.__name__
-    return many
-
-
-def _atleast_1d(t):
-    return reshape(t, (1,)) if t.dim() == 0 else t
-
-
-def _atleast_2d(t):
-    nd = t.dim()
-    return reshape(t, (1, 1)) if nd == 0 else unsqueeze(t, 0) if nd == 1 else t
-
-
-def _atleast_3d(t):
-    nd = t.dim()
-    if nd == 0:
-        return reshape(t, (1, 1, 1))
-    if nd == 1:
-        return unsqueeze(unsqueeze(t, 0), -1)
-    return unsqueeze(t, -1) if nd == 2 else t
-
-
-atleast_1d, atleast_2d, atleast_3d = (_atleast(f) for f in (_atleast_1d, _atleast_2d,
-                                                             _atleast_3d))
-
 install({
     "view": view, "view_as": view_as, "reshape": reshape, "reshape_as": reshape_as,
     "flatten": flatten, "ravel": ravel, "unflatten": unflatten, "squeeze": squeeze,
@@ -954,19 +705,19 @@ install({
     "broadcast_to": broadcast_to, "permute": permute, "transpose": transpose,
     "swapaxes": transpose, "swapdims": transpose, "t": t, "movedim": movedim,
     "moveaxis": movedim, "select": select, "narrow": narrow, "diagonal": diagonal,
-    "as_strided": as_strided, "unfold": unfold, "split": split, "chunk": chunk,
-    "tensor_split": tensor_split, "unbind": unbind,
+    "as_strided": as_strided, "unfold": unfold,
     "T": property(_T), "mT": property(_mT), "H": property(_H), "mH": property(_mH),
 })
 
 swapaxes = swapdims = transpose
 moveaxis = movedim
 
+# Splitting (multi-output views) and joining live in joining; ember sees them through here.
+from . import joining as _joining  # noqa: E402
+from .joining import *  # noqa: E402,F401,F403
+
 __all__ = [
     "reshape", "flatten", "ravel", "unflatten", "squeeze", "unsqueeze", "broadcast_to",
     "broadcast_shapes", "broadcast_tensors", "permute", "transpose", "swapaxes", "swapdims",
-    "t", "movedim", "moveaxis", "select", "narrow", "diagonal", "as_strided", "split",
-    "chunk", "tensor_split", "unbind", "cat", "concat", "concatenate", "stack", "hstack",
-    "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
-    "atleast_3d",
-]
+    "t", "movedim", "moveaxis", "select", "narrow", "diagonal", "as_strided",
+] + _joining.__all__

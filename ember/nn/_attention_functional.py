@@ -70,13 +70,12 @@ def _bias_array(mask, L, S, causal, dtype):
 
 # --- the fused op -------------------------------------------------------------------------------
 
-def _sdpa_fwd(ctx, q, k, v, fmask, mask, causal, scale, groups):
+def _sdpa_fwd(ctx, q, k, v, mask, causal, scale, groups):
     if groups > 1:
         k, v = np.repeat(k, groups, axis=-3), np.repeat(v, groups, axis=-3)
     s = np.matmul(q, np.swapaxes(k, -1, -2))
     s *= s.dtype.type(scale)
-    bias = _bias_array(mask if fmask is None else fmask, q.shape[-2], k.shape[-2], causal,
-                       q.dtype)
+    bias = _bias_array(mask, q.shape[-2], k.shape[-2], causal, q.dtype)
     if bias is not None:
         s += bias
     p = _safe_softmax_np(s)
@@ -97,8 +96,7 @@ def _(ctx, g):
     dp = np.matmul(g, np.swapaxes(v, -1, -2))
     ds = dp
     ds -= (dp * p).sum(-1, keepdims=True)
-    ds *= p  # gradient of the masked scores: also the float mask's gradient
-    dmask = ds.copy() if need[3] else None
+    ds *= p
     ds *= ds.dtype.type(scale)
     dq = np.matmul(ds, k) if need[0] else None
     dk = np.matmul(np.swapaxes(ds, -1, -2), q) if need[1] else None
@@ -109,7 +107,7 @@ def _(ctx, g):
             return a
         sh = a.shape
         return a.reshape(sh[:-3] + (sh[-3] // groups, groups) + sh[-2:]).sum(-3)
-    return dq, fold(dk), fold(dv), dmask
+    return dq, fold(dk), fold(dv)
 
 
 def _check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa):
@@ -161,22 +159,21 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     groups = _check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa)
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     nd = query.dim()
+    # PyTorch's CPU flash kernel: 3-d/4-d, equal batch and head counts (or GQA), equal
+    # query and value widths, no dropout, and a mask that needs no gradient
     fused = (dropout_p == 0.0 and nd in (3, 4) and key.dim() == nd and value.dim() == nd
              and query.shape[0] == key.shape[0] == value.shape[0]
-             and (groups > 1 or query.shape[-3] == key.shape[-3] == value.shape[-3]))
+             and (groups > 1 or query.shape[-3] == key.shape[-3] == value.shape[-3])
+             and query.shape[-1] == value.shape[-1]
+             and not (attn_mask is not None and attn_mask.requires_grad))
     if not fused:
         return _sdpa_math(query, key, value, attn_mask, dropout_p, is_causal, sc, groups)
-    fmask = mask = None
-    if attn_mask is not None:
-        if attn_mask.dtype.is_floating_point:
-            fmask = attn_mask  # a float mask is an input: it gets a gradient
-        else:
-            mask = attn_mask._data
+    mask = None if attn_mask is None else attn_mask._data
     if nd == 3:
         # the fused kernel takes (N, heads, L, E): 3-d inputs gain a batch dim around it
-        return _sdpa(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), fmask,
-                     mask=mask, causal=bool(is_causal), scale=sc, groups=groups).squeeze(0)
-    return _sdpa(query, key, value, fmask, mask=mask, causal=bool(is_causal), scale=sc,
+        return _sdpa(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), mask=mask,
+                     causal=bool(is_causal), scale=sc, groups=groups).squeeze(0)
+    return _sdpa(query, key, value, mask=mask, causal=bool(is_causal), scale=sc,
                  groups=groups)
 
 

@@ -406,3 +406,7 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
     return adaptive_max_pool3d(input, output_size, True)
+
+
+from ._attention_functional import (scaled_dot_product_attention,  # noqa: E402,F401
+                                    multi_head_attention_forward, _canonical_mask, _none_or_dtype)

@@ -45,15 +45,15 @@ def _lstm_perm(H):
     return np.concatenate([np.arange(2 * H), np.arange(3 * H, 4 * H), np.arange(2 * H, 3 * H)])
 
 
-def _prepare(x, h0, w_ih, b_ih, b_hh, steps, perm=None):
+def _prepare(x, w_ih, b_ih, b_hh, perm=None):
+    """(N, I) input rows and their projections for every time step, in one product."""
     x2 = x.reshape(-1, x.shape[-1])
     wi = w_ih if perm is None else w_ih[perm]
-    pre = x2 @ wi.T  # every time step's input projection at once
+    pre = x2 @ wi.T
     if b_ih is not None:
         b = b_ih + b_hh if b_hh is not None else b_ih
         pre += b if perm is None else b[perm]
-    B = h0.shape[0]
-    return x2, pre, B
+    return x2, pre
 
 
 def _finish_grads(ctx, dG, x2, hprev, w_ih, dGh=None, perm=None):
@@ -79,7 +79,8 @@ def _finish_grads(ctx, dG, x2, hprev, w_ih, dGh=None, perm=None):
 def _lstm_fwd(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, steps):
     H = c0.shape[-1]
     perm = _lstm_perm(H)
-    x2, act, B = _prepare(x, h0, w_ih, b_ih, b_hh, steps, perm)
+    x2, act = _prepare(x, w_ih, b_ih, b_hh, perm)
+    B = h0.shape[0]
     whT = w_hh[perm].T
     N, dt = x2.shape[0], act.dtype
     h, c = h0.copy(), c0.copy()
@@ -170,7 +171,8 @@ def _lstm_bwd(ctx, gy, ghT, gcT):
 
 def _gru_fwd(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, steps):
     H = h0.shape[-1]
-    x2, act, B = _prepare(x, h0, w_ih, b_ih, None, steps)  # b_hh stays inside r * (.)
+    x2, act = _prepare(x, w_ih, b_ih, None)  # b_hh stays inside r * (.)
+    B = h0.shape[0]
     whT = w_hh.T
     N, dt = x2.shape[0], act.dtype
     h = h0.copy()
@@ -242,7 +244,8 @@ def _gru_bwd(ctx, gy, ghT):
 
 
 def _rnn_fwd(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, steps, relu):
-    x2, y, B = _prepare(x, h0, w_ih, b_ih, b_hh, steps)  # y: pre-activations, then outputs
+    x2, y = _prepare(x, w_ih, b_ih, b_hh)  # y: pre-activations, then outputs
+    B = h0.shape[0]
     whT = w_hh.T
     N, H, dt = x2.shape[0], h0.shape[-1], y.dtype
     h = h0.copy()

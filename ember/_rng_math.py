@@ -1,0 +1,344 @@
+"""Arithmetic of PyTorch's CPU samplers, replayed bit for bit in NumPy (used by
+ember/_generator.py).
+
+torch's kernels are compiled with FMA contraction and call glibc's libm, so the
+helpers here give the single-rounding fused multiply-add NumPy lacks and the
+exact results of glibc's log/sin/cos/log1p.  Everything works on whole arrays;
+the callers feed chunks small enough that temporaries stay in cache.
+"""
+import math
+
+import numpy as np
+
+_F, _D, _I = np.float32, np.float64, np.int32
+_U64 = np.uint64
+
+
+def _cpu_has(feature):
+    for mod in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:
+            return bool(__import__(mod, fromlist=["x"]).__cpu_features__.get(feature, False))
+        except (ImportError, AttributeError):
+            pass
+    return False
+
+
+HAS_FMA = _cpu_has("FMA3") and _cpu_has("AVX2")
+GLIBC_FMA = HAS_FMA  # glibc picks its FMA variant of log1p from the CPU alone
+
+
+# ------------------------------------------------------------------ fused multiply-add
+def fma32(a, b, c):
+    """float32 fma: the product of two float32 is exact in float64, so the only
+    possible error is double rounding when the float64 sum lands exactly on a
+    float32 tie; those few elements are nudged towards the exact sum."""
+    a, b, c = (np.asarray(v, _D) for v in (a, b, c))
+    p = a * b
+    s = np.asarray(p + c)
+    tie = (s.view(_U64) & _U64(0x1FFFFFFF)) == _U64(0x10000000)
+    if tie.any():
+        bb = s - p
+        err = (p - (s - bb)) + (c - bb)
+        s = np.where(tie & (err != 0), np.nextafter(s, np.copysign(np.inf, err)), s)
+    return s.astype(_F)
+
+
+def fma32_scalar_into(x32, b, c, work, check=True):
+    """x32[:] = fma(x32, b, c) for float32 scalars b, c, using ``work``, a pair
+    of float64 buffers at least as long.  Ties (see fma32) are redone exactly,
+    unless the caller knows every float64 sum is exact (check=False)."""
+    n = x32.size
+    w, flags = work[0][:n], work[1][:n].view(_U64)
+    np.copyto(w, x32)
+    w *= _D(b)
+    w += _D(c)
+    fix = None
+    if check:
+        np.bitwise_and(w.view(_U64), _U64(0x1FFFFFFF), out=flags)
+        tie = np.flatnonzero(flags == _U64(0x10000000))
+        if tie.size:
+            fix = tie, fma32(x32[tie], b, c)
+    np.copyto(x32, w, casting="unsafe")
+    if fix is not None:
+        x32[fix[0]] = fix[1]
+
+
+def lowest_bit(v):
+    """Exponent of the lowest set bit of a nonzero finite float."""
+    m, e = math.frexp(abs(float(v)))
+    m = int(m * (1 << 53))
+    return e - 53 + ((m & -m).bit_length() - 1)
+
+
+def two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def fma64(a, b, c):
+    """float64 fma: exact product (Dekker) + round-to-odd sum (Boldo & Melquiond)."""
+    a, b, c = np.broadcast_arrays(*(np.asarray(v, _D) for v in (a, b, c)))
+    ph = a * b
+    ta, tb = 134217729.0 * a, 134217729.0 * b  # Veltkamp split into 26-bit halves
+    ah, bh = ta - (ta - a), tb - (tb - b)
+    al, bl = a - ah, b - bh
+    pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
+    th, tl = two_sum(c, ph)
+    v, e = two_sum(tl, pl)
+    v = np.asarray(v)
+    odd_fix = ((v.view(np.int64) & 1) == 0) & (e != 0)
+    if odd_fix.any():
+        v = np.where(odd_fix, np.nextafter(v, np.copysign(np.inf, e)), v)
+    return th + v
+
+
+# ------------------------------------------------------------------ glibc replicas
+_MATH = {"log": math.log, "sin": math.sin, "cos": math.cos}
+_WIDE = np.finfo(np.longdouble).nmant >= 63  # without x87/quad long double, use math only
+
+
+def libm(name, x):
+    """glibc's double log/sin/cos, vectorised.  glibc rounds them correctly
+    except very near a tie (measured: every miss lies >= 0.482 ulp from the
+    double), so a long-double result decides all elements but those within
+    0.03 ulp of a tie, which go to ``math`` (= glibc) one by one."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(all="ignore"):
+        wide = getattr(np, name)(x.astype(np.longdouble))
+        out = wide.astype(np.float64)
+        ulp = np.spacing(np.abs(out)).astype(np.longdouble)
+        frac = np.abs((wide - out) / ulp).astype(np.float64)
+    unsure = ~(frac < 0.47) | ((out.view(np.int64) & 0xFFFFFFFFFFFFF) == 0) | (not _WIDE)
+    if unsure.any():
+        fn = _MATH[name]
+        idx = np.flatnonzero(unsure)
+        out.ravel()[idx] = [_guard(fn, v) for v in x.ravel()[idx].tolist()]
+    return out
+
+
+def _guard(fn, v):
+    try:
+        return fn(v)
+    except ValueError:  # where Python raises, glibc gives -inf at the pole, else nan
+        return -math.inf if v == (0.0 if fn is math.log else -1.0) else math.nan
+
+
+_LP = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
+       2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
+       1.479819860511658591e-01)
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+
+
+def log1p(x):
+    """glibc's log1p, vectorised: the fdlibm algorithm, with exactly the FMAs
+    GCC put into glibc's FMA ifunc variant (polynomial and k*ln2 terms).  Rare
+    branches (|x| < 2**-29, |f| < 2**-20, x <= -1, inf/nan) call glibc itself."""
+    x = np.asarray(x, np.float64)
+    out = np.empty_like(x)
+    flat, res = x.ravel(), out.ravel()
+    hx = (flat.view(np.int64) >> 32).astype(np.int32)
+    ax = hx & 0x7FFFFFFF
+    rare = (ax < 0x3E200000) | (flat <= -1.0) | ~np.isfinite(flat)
+    # -0.2929 < x < 0.41422 uses f = x directly (k = 0)
+    direct = (hx < 0x3FDA827A) & ((hx > 0) | (hx <= np.int32(-1076707645)))
+    with np.errstate(all="ignore"):
+        big = hx >= 0x43400000
+        u = np.where(big, flat, 1.0 + flat)
+        hu = (u.view(np.int64) >> 32) & 0xFFFFFFFF
+        k = (hu >> 20) - 1023
+        # c corrects for the rounding of u = 1 + x
+        c = np.where(big, 0.0, np.where(k > 0, 1.0 - (u - flat), flat - (u - 1.0)) / u)
+        hu = hu & 0x000FFFFF
+        low = hu < 0x6A09E
+        k = np.where(low, k, k + 1)
+        top = np.where(low, hu | 0x3FF00000, hu | 0x3FE00000)
+        f = ((u.view(np.int64) & 0xFFFFFFFF) | (top << 32)).view(np.float64) - 1.0
+        hu = np.where(low, hu, (0x00100000 - hu) >> 2)
+        f = np.where(direct, flat, f)
+        rare |= ~direct & (hu == 0)
+        fma = fma64 if GLIBC_FMA else (lambda a, b, c: a * b + c)
+        hfsq = 0.5 * f * f
+        s = f / (2.0 + f)
+        z = s * s
+        z2 = z * z
+        z4 = z2 * z2
+        r = fma(z, _LP[0], z2 * fma(z, _LP[2], _LP[1]))
+        r = fma(z4, fma(z, _LP[4], _LP[3]), r)
+        r = fma(z2 * z4, fma(z, _LP[6], _LP[5]), r)
+        sw = s * (hfsq + r)
+        res[:] = f - (hfsq - sw)
+        kn = np.flatnonzero(~direct)
+        if kn.size:
+            kd = k[kn].astype(np.float64)
+            inner = (hfsq[kn] - (sw[kn] + fma(kd, _LN2_LO, c[kn]))) - f[kn]
+            res[kn] = fma(kd, _LN2_HI, -inner)
+    idx = np.flatnonzero(rare)
+    if idx.size:
+        res[idx] = [_guard(math.log1p, v) for v in flat[idx].tolist()]
+    return out
+
+
+
+# ------------------------------------------------- torch's AVX2 Box-Muller for float
+# Cephes log256_ps / sincos256_ps from torch's avx_mathfun.h: float32 polynomials
+# whose mul+add pairs GCC contracts into FMAs.
+_LOG_P = tuple(_D(_F(v)) for v in (
+    7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+    -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1))
+_COS_P = tuple(_D(_F(v)) for v in (2.443315711809948e-5, -1.388731625493765e-3,
+                                   4.166664568298827e-2))
+_SIN_P = tuple(_D(_F(v)) for v in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1))
+_DP1, _DP2, _DP3 = (_F(v) for v in (-0.78515625, -2.4187564849853515625e-4,
+                                    -3.77489497744594108e-8))
+
+
+class BoxMuller32:
+    """torch's ``normal_fill_16_AVX2`` for many 16-value blocks at once.
+
+    Each FMA is evaluated as a float64 product (exact for float32 operands) plus
+    the addend, rounded once to float32.  That differs from a true FMA only by a
+    double rounding on a float32 tie; both polynomials see only 2**24 distinct
+    inputs (u is on a 2**-24 grid), and an exhaustive run over all of them finds
+    no such case, so no tie fix-ups are needed here.  The range-reduction steps
+    whose products are exact in float32 (j * DP1, j * DP2, e * ln2_hi) are plain
+    float32 adds for the same reason.  Buffers are reused across chunks.
+    """
+
+    def __init__(self, blocks):
+        n = 8 * blocks
+        self.blocks = blocks
+        self.k = np.empty(2 * n, _I)
+        self.res = np.empty(2 * n, _F)
+        self.f = [np.empty(n, _F) for _ in range(4)]
+        self.d = [np.empty(n, _D) for _ in range(4)]
+        self.i = [np.empty(n, _I) for _ in range(2)]
+        self.wide = None
+
+    def run(self, raw, out, mean, std):
+        """raw: (B, 16) uint32 draws -> out: (B, 16) float32 normals;
+        mean and std are float32 scalars."""
+        B = raw.shape[0]
+        n = 8 * B
+        a, b, c, d = (v[:n] for v in self.f)
+        x, y, z, w = (v[:n] for v in self.d)
+        i, j = (v[:n] for v in self.i)
+        k, res = self.k[:2 * n], self.res[:2 * n]
+        # split each block's first and second 8 draws into two contiguous halves
+        # (32-byte items make the strided copy one memcpy per half-block)
+        np.copyto(k.reshape(2, B, 8).view("V32")[..., 0], raw.view("V32").T)
+        k &= 0xFFFFFF
+        np.copyto(res, k, casting="unsafe")
+        u1, u2 = res[:n], res[n:]
+        # ---- log256(u1), u1 = 1 - u: u1 = 2**e * m, m in [sqrt(.5), sqrt(2))
+        u1 *= _F(-2.0 ** -24)
+        u1 += _F(1)
+        bits = u1.view(_I)
+        np.bitwise_and(bits, 0x7FFFFF, out=i)
+        np.subtract(i, 0x3504F3, out=j)
+        j >>= 31                                   # -1 where the mantissa < sqrt(.5)
+        bits >>= 23
+        bits += j
+        bits -= 0x7E
+        np.copyto(b, bits, casting="unsafe")       # b = e
+        j <<= 23
+        i -= j
+        i += 0x3F000000
+        np.subtract(i.view(_F), _F(1), out=a)      # a = m - 1, exact
+        np.copyto(x, a)
+        np.multiply(x, _LOG_P[0], out=y)
+        y += _LOG_P[1]
+        for p in _LOG_P[2:]:
+            np.copyto(c, y, casting="unsafe")
+            np.copyto(y, c)
+            y *= x
+            y += p
+        np.copyto(c, y, casting="unsafe")
+        np.multiply(a, a, out=d)                   # d = z = m * m
+        c *= a
+        np.copyto(y, c)
+        np.copyto(x, d)
+        y *= x
+        np.multiply(b, _F(-2.12194440e-4), out=c)
+        np.copyto(x, c)
+        y += x
+        np.copyto(c, y, casting="unsafe")
+        d *= _F(0.5)
+        c -= d
+        c += a
+        b *= _F(0.693359375)
+        c += b
+        np.multiply(c, _F(-2), out=a)
+        np.sqrt(a, out=a)                          # a = radius
+        # ---- sincos256(2 pi u2); x >= 0, so j = (int(x * 4/pi) + 1) & ~1 is 0..8
+        u2 *= _F(2.0 ** -24 * _F(2 * math.pi))
+        np.multiply(u2, _F(1.27323954473516), out=c)
+        np.copyto(i, c, casting="unsafe")
+        i += 1
+        i &= ~1
+        np.copyto(c, i, casting="unsafe")          # c = j as float
+        np.multiply(c, _DP1, out=b)
+        u2 += b
+        np.multiply(c, _DP2, out=b)
+        u2 += b
+        np.copyto(y, c)
+        y *= _D(_DP3)
+        np.copyto(x, u2)
+        x += y
+        np.copyto(b, x, casting="unsafe")          # b = reduced x
+        np.copyto(x, b)
+        np.multiply(b, b, out=c)                   # c = z
+        np.copyto(z, c)
+        np.multiply(z, _COS_P[0], out=y)
+        y += _COS_P[1]
+        np.copyto(d, y, casting="unsafe")
+        np.copyto(y, d)
+        y *= z
+        y += _COS_P[2]
+        np.copyto(d, y, casting="unsafe")
+        d *= c
+        np.copyto(y, d)
+        y *= z
+        np.multiply(c, _F(0.5), out=u2)
+        np.copyto(w, u2)
+        y -= w
+        np.copyto(d, y, casting="unsafe")
+        d += _F(1)                                 # d = cosine polynomial
+        np.multiply(z, _SIN_P[0], out=y)
+        y += _SIN_P[1]
+        np.copyto(u2, y, casting="unsafe")
+        np.copyto(y, u2)
+        y *= z
+        y += _SIN_P[2]
+        np.copyto(u2, y, casting="unsafe")
+        u2 *= c
+        np.copyto(y, u2)
+        y *= x
+        y += x
+        np.copyto(u2, y, casting="unsafe")         # u2 = sine polynomial
+        # ---- octant: swap the polynomials where j & 2, flip signs (bitwise)
+        ys, yc, t = u2.view(_I), d.view(_I), b.view(_I)
+        np.left_shift(i, 30, out=j)
+        j >>= 31
+        np.bitwise_xor(ys, yc, out=t)
+        t &= j
+        np.add(i, 2, out=j)
+        j &= 4
+        j <<= 29
+        j ^= t
+        yc ^= j
+        i &= 4
+        i <<= 29
+        i ^= t
+        ys ^= i
+        np.multiply(a, d, out=res[:n])
+        np.multiply(a, u2, out=res[n:])
+        # torch always finishes with fma(x, std, mean); for (0, 1) that only
+        # turns the -0.0 of u1 == 1 into +0.0
+        if std == 1:
+            res += mean
+        else:
+            if self.wide is None:
+                self.wide = [np.empty(16 * self.blocks, _D) for _ in range(2)]
+            fma32_scalar_into(res, std, mean, self.wide)
+        np.copyto(out.view("V32").T, res.reshape(2, B, 8).view("V32")[..., 0])
