@@ -23,7 +23,6 @@ if SINGLE:  # must be set before NumPy loads OpenBLAS
                 "RAYON_NUM_THREADS"):
         os.environ[var] = "1"
 
-import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

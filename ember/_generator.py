@@ -72,18 +72,6 @@ def _box_muller32_scalar_build(u, mean, std):
                            radius * sin * _F(std) + _F(mean)], axis=1)
 
 
-def _box_muller64(u, mean, std):
-    u1, u2 = 1.0 - u[:, :8], u[:, 8:]
-    radius = np.sqrt(-2.0 * M.libm("log", u1))
-    theta = (2.0 * math.pi) * u2
-    a, b = radius * M.libm("cos", theta), radius * M.libm("sin", theta)
-    if std == 1:  # fma(x, 1, mean) is x + mean (and turns -0.0 into +0.0)
-        return np.concatenate([a, b], axis=1) + mean
-    if _TORCH_VEC:
-        return np.concatenate([M.fma64(a, std, mean), M.fma64(b, std, mean)], axis=1)
-    return np.concatenate([a, b], axis=1) * std + mean
-
-
 def _to_bf16(x):
     """Round float32 to bfloat16 precision (round-to-nearest-even), kept as float32."""
     x = np.asarray(x, np.float32)
@@ -372,12 +360,13 @@ class Generator:
                         r[t:t + m] = self._u32(m)
                     kernel.run(r.reshape(b, 16), dst[s:s + b], mean, std)
         else:
-            bm = _box_muller64 if f64 else _box_muller32_scalar_build
             draw = self._u53 if f64 else self._u24
 
             def fill(dst):
                 for s, b in _steps(len(dst), _CHUNK64 // 16):
-                    dst[s:s + b] = bm(draw(16 * b).reshape(b, 16), mean, std)
+                    u = draw(16 * b).reshape(b, 16)
+                    dst[s:s + b] = (M.box_muller64(u, mean, std, _TORCH_VEC) if f64
+                                    else _box_muller32_scalar_build(u, mean, std))
         fill(blocks)
         if n % 16:
             # float/double fill uniforms for all n first, so the last n % 16 are

@@ -7,6 +7,7 @@ exact results of glibc's log/sin/cos/log1p.  Everything works on whole arrays;
 the callers feed chunks small enough that temporaries stay in cache.
 """
 import math
+from decimal import Decimal, localcontext
 
 import numpy as np
 
@@ -76,45 +77,192 @@ def two_sum(a, b):
     return s, (a - (s - bb)) + (b - bb)
 
 
+def _halves(a):
+    t = a * 134217729.0  # Veltkamp split into 26 + 27 bits
+    hi = t - (t - a)
+    return hi, a - hi
+
+
 def fma64(a, b, c):
     """float64 fma: exact product (Dekker) + round-to-odd sum (Boldo & Melquiond)."""
-    a, b, c = np.broadcast_arrays(*(np.asarray(v, _D) for v in (a, b, c)))
+    a, b, c = (np.asarray(v, _D) for v in (a, b, c))
     ph = a * b
-    ta, tb = 134217729.0 * a, 134217729.0 * b  # Veltkamp split into 26-bit halves
-    ah, bh = ta - (ta - a), tb - (tb - b)
-    al, bl = a - ah, b - bh
-    pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
+    ah, al = _halves(a)
+    bh, bl = _halves(b)
+    pl = ah * bh - ph
+    pl += ah * bl
+    pl += al * bh
+    pl += al * bl
     th, tl = two_sum(c, ph)
     v, e = two_sum(tl, pl)
-    v = np.asarray(v)
-    odd_fix = ((v.view(np.int64) & 1) == 0) & (e != 0)
-    if odd_fix.any():
-        v = np.where(odd_fix, np.nextafter(v, np.copysign(np.inf, e)), v)
-    return th + v
+    # round v to odd: where inexact and even, step one ulp towards the exact sum
+    vb = np.asarray(v).view(np.int64)
+    step = (e != 0) & ((vb & 1) == 0)
+    toward = 1 | ((vb ^ np.asarray(e).view(np.int64)) >> 63)  # +1 away from 0, -1 towards
+    return th + (vb + step * toward).view(_D)
 
 
-# ------------------------------------------------------------------ glibc replicas
-_MATH = {"log": math.log, "sin": math.sin, "cos": math.cos}
-_WIDE = np.finfo(np.longdouble).nmant >= 63  # without x87/quad long double, use math only
+# ---------------------------------------------------------- glibc log / sin / cos
+# glibc rounds log, sin and cos correctly except very near a tie (measured:
+# every miss lies >= 0.48 ulp from the double).  So the value is computed in
+# double-double arithmetic (error < 0.006 ulp), which decides every element
+# except those within 0.03 ulp of a tie, or where the accuracy argument does not
+# hold (results near 0, arguments near 1); those few go to glibc one by one.
+_TIE = 0.5 / 0.47  # s + _TIE * e != s  <=>  |e| > 0.47 ulp(s), about
+_PI = "3.14159265358979323846264338327950288419716939937510582097494459"
+_TABLES = {}
 
 
-def libm(name, x):
-    """glibc's double log/sin/cos, vectorised.  glibc rounds them correctly
-    except very near a tie (measured: every miss lies >= 0.482 ulp from the
-    double), so a long-double result decides all elements but those within
-    0.03 ulp of a tie, which go to ``math`` (= glibc) one by one."""
-    x = np.asarray(x, np.float64)
-    with np.errstate(all="ignore"):
-        wide = getattr(np, name)(x.astype(np.longdouble))
-        out = wide.astype(np.float64)
-        ulp = np.spacing(np.abs(out)).astype(np.longdouble)
-        frac = np.abs((wide - out) / ulp).astype(np.float64)
-    unsure = ~(frac < 0.47) | ((out.view(np.int64) & 0xFFFFFFFFFFFFF) == 0) | (not _WIDE)
-    if unsure.any():
-        fn = _MATH[name]
-        idx = np.flatnonzero(unsure)
-        out.ravel()[idx] = [_guard(fn, v) for v in x.ravel()[idx].tolist()]
-    return out
+def _truncate(v, bits):
+    """v with only its top `bits` significant bits kept."""
+    m, e = math.frexp(v)
+    return math.ldexp(math.floor(m * (1 << bits)), e - bits)
+
+
+def _dd(d):
+    hi = float(d)
+    return hi, float(d - Decimal(hi))
+
+
+def _tables():
+    """Double-double tables, built once with the decimal module."""
+    if _TABLES:
+        return _TABLES
+    with localcontext() as ctx:
+        ctx.prec = 45
+        # log: m in [sqrt(.5), sqrt(2)) is looked up at j = rint(512 m); inv has
+        # 14 bits so m_hi * inv is exact; -log(inv) is split at 2**-42 so that
+        # k * ln2_hi + L_hi + (m_hi * inv - 1) is exact too
+        j = np.arange(725)
+        inv = np.array([1.0 if i == 512 else _truncate(512 / i, 14) if i else 0.0 for i in j])
+        lhi, llo = np.zeros(725), np.zeros(725)
+        for i in range(362, 725):
+            d = -Decimal(inv[i]).ln()
+            lhi[i] = float((d * 2 ** 42).to_integral_value()) / 2 ** 42
+            llo[i] = float(d - Decimal(lhi[i]))
+        ln2 = Decimal(2).ln()
+        ln2_hi = float((ln2 * 2 ** 42).to_integral_value()) / 2 ** 42
+        _TABLES["log"] = inv, lhi, llo, ln2_hi, float(ln2 - Decimal(ln2_hi))
+        # sin/cos at q * pi/512, q = 0..1024, as hi (split 26 + 27 bits) + lo
+        pi = Decimal(_PI)
+        base = []
+        for i in range(257):
+            a = pi * i / 512
+            a2, st, ct, s, c, n = a * a, a, Decimal(1), Decimal(0), Decimal(0), 0
+            while abs(st) + abs(ct) > Decimal(10) ** -44:
+                s, c = s + st, c + ct
+                st = -st * a2 / ((2 * n + 2) * (2 * n + 3))
+                ct = -ct * a2 / ((2 * n + 1) * (2 * n + 2))
+                n += 1
+            base.append((s, c))
+        cols = np.zeros((6, 1025))
+        for q in range(1025):
+            s, c = base[q % 256]
+            s, c = [(s, c), (c, -s), (-s, -c), (-c, s)][q // 256 % 4]
+            for row, v in ((0, s), (3, c)):
+                hi, lo = _dd(v)
+                cols[row][q] = _truncate(hi, 26) if hi else 0.0
+                cols[row + 1][q] = hi - cols[row][q]
+                cols[row + 2][q] = lo
+        p = pi / 512
+        c1 = _truncate(float(p), 32)
+        c2 = _truncate(float(p - Decimal(c1)), 32)
+        c3 = float(p - Decimal(c1) - Decimal(c2))
+        _TABLES["sincos"] = tuple(cols), (float(512 / pi), c1, c2, c3)
+    return _TABLES
+
+
+def _glibc(fn, x, out, idx):
+    if idx.size:
+        out[idx] = np.fromiter(map(fn, x[idx].tolist()), np.float64, idx.size)
+
+
+def libm_log(x):
+    """glibc log(x) for 1-d x in [2**-1022, 1] (Box-Muller's 1 - u)."""
+    inv, lhi, llo, ln2_hi, ln2_lo = _tables()["log"]
+    bits = x.view(np.int64)
+    mant = bits & 0xFFFFFFFFFFFFF
+    big = (0x6A09E667F3BCC - mant) >> 63        # -1 where m >= sqrt(2): halve m
+    k = (bits >> 52) - 1023 - big
+    mb = mant | ((1023 + big) << 52)
+    m = mb.view(np.float64)                    # x = 2**k * m, m in [sqrt(.5), sqrt(2))
+    j = np.rint(m * 512).astype(np.intp)
+    c, lh, ll = (np.take(t, j, mode="clip") for t in (inv, lhi, llo))
+    mh = (mb & -(1 << 26)).view(np.float64)
+    a = mh * c - 1.0                           # exact
+    b = (m - mh) * c                           # exact; r = a + b = m * c - 1
+    r = a + b
+    p = r * (1 / 7) - 1 / 6
+    for coef in (1 / 5, -1 / 4, 1 / 3, -0.5):
+        p *= r
+        p += coef
+    p *= r * r                                 # log1p(r) - r, to r**7
+    kd = k.astype(np.float64)
+    hi = kd * ln2_hi + lh + a                  # exact
+    lo = kd * ln2_lo + ll + b + p
+    s = hi + lo
+    e = lo - (s - hi)
+    unsure = (s + _TIE * e != s) | (np.abs(x - 1.0) < 2.0 ** -24)
+    _glibc(math.log, x, s, np.flatnonzero(unsure))
+    return s
+
+
+def libm_sincos(t):
+    """glibc (sin(t), cos(t)) for 1-d t in [0, 2 pi)."""
+    tabs, (scale, c1, c2, c3) = _tables()["sincos"]
+    q = np.rint(t * scale)
+    qi = q.astype(np.intp)
+    t1 = t - q * c1                            # exact
+    qc2 = q * c2
+    rh = t1 - qc2
+    rl = (t1 - rh) - qc2
+    rl -= q * c3                               # t - q pi/512 = rh + rl, |r| <= pi/1024
+    ra = (rh.view(np.int64) & -(1 << 27)).view(np.float64)
+    rb = rh - ra
+    r2 = rh * rh
+    cm = r2 * (-1 / 720) + 1 / 24
+    cm *= r2
+    cm -= 0.5
+    cm *= r2
+    cm -= rh * rl                              # cos(r) - 1
+    sm = r2 * (1 / 120) - 1 / 6
+    sm *= r2 * rh                              # sin(r) - r
+    tiny = np.abs(rh) < 2.0 ** -28
+    sa, sb, sl, ca, cb, cl = (np.take(v, qi, mode="clip") for v in tabs)
+    sh, ch = sa + sb, ca + cb
+    # sin t = S + C sin(r) + S (cos(r) - 1),  cos t = C - S sin(r) + C (cos(r) - 1),
+    # with the leading product C * ra (or S * ra) exact
+    sin = _finish(sh, ca * ra, ca * rb + cb * rh + ch * rl + sl + ch * sm + sh * cm)
+    cos = _finish(ch, -(sa * ra), cl + ch * cm - (sa * rb + sb * rh + sh * rl + sh * sm))
+    for v, fn in ((sin, math.sin), (cos, math.cos)):
+        s, e = v
+        unsure = (s + _TIE * e != s) | (np.abs(s) < 2.0 ** -6) | tiny
+        _glibc(fn, t, s, np.flatnonzero(unsure))
+    return sin[0], cos[0]
+
+
+def _finish(a, b, rest):
+    """(a + b + rest) as a normalised pair (s, e); exact when |rest| << |a + b|."""
+    h = a + b
+    bb = h - a
+    rest += (a - (h - bb)) + (b - bb)
+    s = h + rest
+    return s, rest - (s - h)
+
+
+def box_muller64(u, mean, std, fused):
+    """torch's normal_fill_16<double>: (B, 16) uniforms -> (B, 16) normals."""
+    radius = libm_log((1.0 - u[:, :8]).ravel())
+    radius *= -2.0
+    np.sqrt(radius, out=radius)
+    sin, cos = libm_sincos(((2.0 * math.pi) * u[:, 8:]).ravel())
+    out = np.empty(u.shape)
+    out[:, :8] = (radius * cos).reshape(-1, 8)
+    out[:, 8:] = (radius * sin).reshape(-1, 8)
+    if std == 1:  # fma(x, 1, mean) is x + mean (and turns -0.0 into +0.0)
+        out += mean
+        return out
+    return fma64(out, std, mean) if fused else out * std + mean
 
 
 def _guard(fn, v):

@@ -663,7 +663,7 @@ class Tensor:
 _INTERNAL_ATTRS = frozenset((
     "_data", "dtype", "_storage_obj", "_vc_list", "_acc_ref", "_grad", "_base", "grad_fn",
     "_requires_grad", "_output_nr", "_retains_grad", "_device", "_leaf_hooks",
-    "_is_inference"))
+    "_is_inference", "_views"))
 
 
 def _convert(t, dtype):

@@ -2,13 +2,13 @@
 factories (zeros/ones/full/empty/eye, *_like, new_*), range factories bit for bit, the
 legacy constructors, and the default dtype."""
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 import ember  # noqa: E402
+from _helpers import make_same  # noqa: E402
 
 
 def _norm(x, m):
@@ -28,28 +28,7 @@ def _norm(x, m):
     return x
 
 
-def _outcome(fn, m):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return _norm(fn(m), m), None
-        except Exception as e:  # noqa: BLE001 - compared between the libraries
-            return None, e
-
-
-def same(fn, match=True):
-    """Same dtype, shape, stride, requires_grad and bytes -- or the same exception."""
-    t, terr = _outcome(fn, torch)
-    e, eerr = _outcome(fn, ember)
-    if terr is not None:
-        assert eerr is not None, f"torch raised {terr!r}, ember returned {e!r}"
-        assert type(eerr).__name__ == type(terr).__name__, (terr, eerr)
-        if match:
-            assert str(eerr).replace("ember", "torch") == str(terr)
-        return
-    if eerr is not None:
-        raise eerr
-    assert e == t
+same = make_same(_norm)
 
 
 # --- ember.tensor(data) ---------------------------------------------------------------------

@@ -576,13 +576,16 @@ def test_numpy_scalars_and_array_priority():
 
 
 def test_namespace_exports():
-    from ember._ops import elementwise, index, shape
-    for mod in (elementwise, shape, index):
+    from ember._ops import elementwise, index, inplace, shape
+    for mod in (elementwise, shape, index, inplace):
         for name in mod.__all__:
             assert hasattr(torch, name), name
-            assert hasattr(ember, name), name
-    for leaked in ("np", "Op", "math", "install", "cast_arg"):
+            assert hasattr(ember, name) or mod is inplace, name
+    for leaked in ("np", "Op", "math", "install", "cast_arg", "D", "Tensor"):
         assert leaked not in elementwise.__all__ + shape.__all__ + index.__all__
+    check(lambda m, x: (inplace.zero_(x.clone()) if m is ember else m.zero_(x.clone()),
+                        inplace.clamp_(x.clone(), 0, 1) if m is ember else m.clamp_(x.clone(), 0, 1)),
+          x=np.array([-1.0, 0.5, 2.0]))
 
 
 def test_hot_path_no_graph_when_no_grad():

@@ -7,6 +7,7 @@ import pytest
 from parity import check, same_repr, torch
 import ember
 
+pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported")
 RNG = np.random.default_rng(0)
 TR = torch.nn.utils.rnn
 ER = ember.nn.utils.rnn

@@ -10,6 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 import ember  # noqa: E402
+from _helpers import make_same  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")
 
@@ -38,28 +39,7 @@ def _norm(x, m):
     return x
 
 
-def _outcome(fn, m):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return _norm(fn(m), m), None
-        except Exception as e:  # noqa: BLE001 - compared between the libraries
-            return None, e
-
-
-def same(fn, match=True):
-    """``fn(torch)`` and ``fn(ember)`` give the same result, or raise alike."""
-    t, terr = _outcome(fn, torch)
-    e, eerr = _outcome(fn, ember)
-    if terr is not None:
-        assert eerr is not None, f"torch raised {terr!r}, ember returned {e!r}"
-        assert type(eerr).__name__ == type(terr).__name__, (terr, eerr)
-        if match:
-            assert str(eerr).replace("ember", "torch") == str(terr)
-        return
-    if eerr is not None:
-        raise eerr
-    assert e == t
+same = make_same(_norm)
 
 
 # --- storage, strides, offsets --------------------------------------------------------------

@@ -457,3 +457,14 @@ for _name in ("neg", "abs", "exp", "exp2", "expm1", "log", "log2", "log10", "log
               "sign", "sgn", "floor", "ceil", "trunc", "frac", "relu", "square", "negative",
               "absolute", "fix", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"):
     setattr(Tensor, _name + "_", _inplace(getattr(E, _name)))
+
+# PyTorch's torch-level spellings of the in-place ops (``torch.zero_(x)`` and friends).
+_TORCH_LEVEL = ("abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_",
+                "arctan_", "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_",
+                "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "erf_", "erfc_", "exp2_",
+                "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "log10_", "log1p_",
+                "log2_", "log_", "nan_to_num_", "neg_", "negative_", "reciprocal_", "relu_",
+                "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_",
+                "tanh_", "trunc_", "zero_")
+globals().update({_n: getattr(Tensor, _n) for _n in _TORCH_LEVEL})
+__all__ = list(_TORCH_LEVEL)

@@ -582,10 +582,6 @@ def select(input, dim, index):
     return _select(input, dim=dim, index=index + n if index < 0 else index)
 
 
-def slice_dim(input, dim, start, stop, step=1):
-    return _slice(input, dim=dim, start=start, stop=stop, step=step)
-
-
 def narrow(input, dim, start, length):
     nd = input.dim()
     if nd == 0:

@@ -12,6 +12,12 @@ def _install():
     if os.environ.get("EMBER_TORCH_SHIM") != "1":
         return
     try:
+        import importlib.util
+        if importlib.util.find_spec("ember") is None:
+            # ember imported from a source tree (not installed): the parent left it
+            # on its sys.path, which a fresh interpreter does not inherit
+            sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__)))))
         from ember import compat
         compat.install()
     except Exception:  # an interpreter without ember: start as if we were not here

@@ -1,8 +1,7 @@
 """Adadelta: steps sized by the ratio of running RMS of updates and of gradients."""
 from .._backend import np
-from .._tensor import Tensor
 from . import _functional as F
-from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+from .optimizer import Optimizer, _check_hparams, _value
 
 __all__ = ["Adadelta"]
 
@@ -17,16 +16,10 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_hparams(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_hparams(eps=eps, weight_decay=weight_decay)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "capturable": capturable, "foreach": foreach,
                     "differentiable": differentiable}
@@ -36,15 +29,7 @@ class Adadelta(Optimizer):
         loss = self._closure(closure)
         for group in self.param_groups:
             lr, rho, eps = _value(group["lr"]), group["rho"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros(p)
-                    state["acc_delta"] = _zeros(p)
-                _bump_step(state["step"])
+            for p, state, _ in self._params_with_state(group, "square_avg", "acc_delta"):
                 d = F.real(p._data)
                 g = F.real(self._grad(p, group, group["weight_decay"]))
                 sq, acc = F.real(state["square_avg"]._data), F.real(state["acc_delta"]._data)

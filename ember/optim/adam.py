@@ -2,7 +2,7 @@
 from .._backend import np
 from .._tensor import Tensor
 from . import _functional as F
-from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+from .optimizer import Optimizer, _check_fused, _check_hparams, _value
 
 __all__ = ["Adam"]
 
@@ -14,13 +14,20 @@ def _check_betas(betas):
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
 
-def _check_lr_eps(lr, eps):
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+def _adam_moments(opt, p, state, group, lr, beta1, beta2):
+    """The start Adam, RAdam and NAdam share: weight decay (decoupled: on the parameter, else
+    L2 on the gradient), then ``m = lerp(m, g, 1 - b1)`` and ``v = b2 v + (1 - b2) g^2``.
+    Returns the real views ``(param, grad, m, v)``."""
+    wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+    d = p._data
+    if wd != 0 and decoupled:
+        d *= 1 - lr * wd
+    g = F.real(opt._grad(p, group, 0 if decoupled else wd))
+    m, v = F.real(state["exp_avg"]._data), F.real(state["exp_avg_sq"]._data)
+    F.lerp_(opt, m, g, 1 - beta1)
+    v *= beta2
+    F.addcmul_(opt, v, g, g, 1 - beta2)
+    return F.real(d), g, m, v
 
 
 class Adam(Optimizer):
@@ -40,10 +47,9 @@ class Adam(Optimizer):
             if foreach and not capturable:
                 raise ValueError("lr as a Tensor is not supported for capturable=False and "
                                  "foreach=True")
-        _check_lr_eps(lr, eps)
+        _check_hparams(lr, eps=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_hparams(weight_decay=weight_decay)
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -59,39 +65,17 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable,
                     "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused(fused, differentiable, foreach)
 
     def step(self, closure=None):
         loss = self._closure(closure)
         for group in self.param_groups:
             lr = _value(group["lr"])
             beta1, beta2 = (_value(b) for b in group["betas"])
-            wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
-            decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros(p)
-                    state["exp_avg_sq"] = _zeros(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros(p)
-                step = _bump_step(state["step"])
-                d = p._data
-                if wd != 0 and decoupled:
-                    d *= 1 - lr * wd
-                g = F.real(self._grad(p, group, 0 if decoupled else wd))
-                d = F.real(d)
-                m, v = F.real(state["exp_avg"]._data), F.real(state["exp_avg_sq"]._data)
-                F.lerp_(self, m, g, 1 - beta1)
-                v *= beta2
-                F.addcmul_(self, v, g, g, 1 - beta2)
+            eps, amsgrad = group["eps"], group["amsgrad"]
+            for p, state, step in self._params_with_state(
+                    group, "exp_avg", "exp_avg_sq", amsgrad and "max_exp_avg_sq"):
+                d, g, m, v = _adam_moments(self, p, state, group, lr, beta1, beta2)
                 step_size = lr / (1 - beta1 ** step)
                 bc2_sqrt = (1 - beta2 ** step) ** 0.5
                 if amsgrad:

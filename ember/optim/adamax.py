@@ -1,8 +1,8 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 from .._backend import np
 from . import _functional as F
-from .adam import _check_betas, _check_lr_eps
-from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+from .adam import _check_betas
+from .optimizer import Optimizer, _check_hparams, _value
 
 __all__ = ["Adamax"]
 
@@ -16,10 +16,9 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        _check_lr_eps(lr, eps)
+        _check_hparams(lr, eps=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_hparams(weight_decay=weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
@@ -29,15 +28,7 @@ class Adamax(Optimizer):
         loss = self._closure(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps = _value(group["lr"]), group["betas"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros(p)
-                    state["exp_inf"] = _zeros(p)
-                step = _bump_step(state["step"])
+            for p, state, step in self._params_with_state(group, "exp_avg", "exp_inf"):
                 d = F.real(p._data)
                 g = F.real(self._grad(p, group, group["weight_decay"]))
                 m, u = F.real(state["exp_avg"]._data), F.real(state["exp_inf"]._data)

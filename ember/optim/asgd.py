@@ -1,8 +1,7 @@
 """ASGD: SGD with a decaying step and a running average of the iterates."""
 from .._backend import np
-from .._tensor import Tensor
 from . import _functional as F
-from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+from .optimizer import Optimizer, _check_hparams, _value
 
 __all__ = ["ASGD"]
 
@@ -18,12 +17,7 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_hparams(lr, weight_decay=weight_decay)
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
@@ -34,16 +28,7 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr, lambd, alpha, t0 = (_value(group["lr"]), group["lambd"], group["alpha"],
                                     group["t0"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["eta"] = _step_tensor(lr)
-                    state["mu"] = _step_tensor(1.0)
-                    state["ax"] = _zeros(p)
-                step = _bump_step(state["step"])
+            for p, state, step in self._params_with_state(group, "ax", eta=lr, mu=1.0):
                 d = F.real(p._data)
                 g = F.real(self._grad(p, group, group["weight_decay"]))
                 eta, mu = state["eta"]._data, state["mu"]._data

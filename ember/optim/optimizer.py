@@ -27,7 +27,9 @@ from itertools import chain
 from .. import _dtype as D
 from .._backend import np
 from .._tensor import Tensor, _wrap
+from ..nn.modules.module import _typename
 from ..autograd.grad_mode import enable_grad, state as _grad_state
+from ..utils.hooks import RemovableHandle
 from . import _functional as F
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook",
@@ -42,29 +44,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters."""
-
-    next_id = 0
-
-    def __init__(self, hooks_dict):
-        import weakref
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-
-    def remove(self):
-        d = self.hooks_dict_ref()
-        if d is not None and self.id in d:
-            del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 _global_pre_hooks = OrderedDict()
@@ -83,21 +62,6 @@ def register_optimizer_step_post_hook(hook):
     h = RemovableHandle(_global_post_hooks)
     _global_post_hooks[h.id] = hook
     return h
-
-
-def _typename(obj):
-    """``torch.typename``: the tensor type for tensors, else module.qualname."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def _hooked_step(step):
@@ -433,6 +397,26 @@ class Optimizer:
             arena = cache[(dtype, slot)] = np.empty(n, dtype)
         return arena[:n].reshape(like.shape)
 
+    def _params_with_state(self, group, *zeros, **scalars):
+        """Yield ``(p, state, step)`` for each parameter of ``group`` that has a gradient,
+        ``step`` being its count after this step.
+
+        A first step makes the state as PyTorch does, in its key order (``state_dict`` shows
+        it): the 0-d ``step``, the 0-d ``scalars``, then zero buffers named by ``zeros``; a
+        falsy name is skipped, so optional buffers read ``amsgrad and "max_exp_avg_sq"``."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                for name, value in scalars.items():
+                    state[name] = _step_tensor(value)
+                for name in zeros:
+                    if name:
+                        state[name] = _zeros(p)
+            yield p, state, _bump_step(state["step"])
+
     def _grad(self, p, group, wd=0):
         """The gradient as the update sees it: negated under ``maximize``, plus
         ``wd * param`` for L2 weight decay.  Scratch slots 0 and 1 hold it when
@@ -443,6 +427,27 @@ class Optimizer:
         if wd != 0:
             g = F.fma(self, self._buf(g, 1), p._data, wd, g)
         return g
+
+def _check_hparams(lr=None, **values):
+    """PyTorch's constructor checks, in its order: a Tensor ``lr`` holds one element, then
+    ``lr`` and each keyword must be >= 0 (written ``not 0 <= x`` so that NaN fails too)."""
+    if lr is not None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {'epsilon' if name == 'eps' else name} value: {value}")
+
+
+def _check_fused(fused, differentiable, foreach):
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
 
 def _zeros(p):
     """A zero state tensor shaped and strided like the parameter."""

@@ -1,8 +1,7 @@
 """RAdam: Adam whose adaptive step is switched in once its variance is tractable."""
 from .._backend import np
-from . import _functional as F
-from .adam import _check_betas, _check_lr_eps
-from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+from .adam import _adam_moments, _check_betas
+from .optimizer import Optimizer, _check_hparams, _value
 
 __all__ = ["RAdam"]
 
@@ -19,10 +18,9 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check_lr_eps(lr, eps)
+        _check_hparams(lr, eps=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_hparams(weight_decay=weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
                     "decoupled_weight_decay": decoupled_weight_decay,
@@ -33,26 +31,9 @@ class RAdam(Optimizer):
         loss = self._closure(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps = _value(group["lr"]), group["betas"], group["eps"]
-            wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros(p)
-                    state["exp_avg_sq"] = _zeros(p)
-                step = _bump_step(state["step"])
-                d = p._data
-                if wd != 0 and decoupled:
-                    d *= 1 - lr * wd
-                g = F.real(self._grad(p, group, 0 if decoupled else wd))
-                d = F.real(d)
-                m, v = F.real(state["exp_avg"]._data), F.real(state["exp_avg_sq"]._data)
-                F.lerp_(self, m, g, 1 - beta1)
-                v *= beta2
-                F.addcmul_(self, v, g, g, 1 - beta2)
+            for p, state, step in self._params_with_state(group, "exp_avg", "exp_avg_sq"):
+                d, g, m, v = _adam_moments(self, p, state, group, lr, beta1, beta2)
                 bc1 = 1 - beta1 ** step
                 bc2 = 1 - beta2 ** step
                 upd = np.divide(m, bc1, out=self._buf(d, 2))

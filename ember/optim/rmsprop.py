@@ -1,8 +1,7 @@
 """RMSprop, optionally centered and with momentum."""
 from .._backend import np
-from .._tensor import Tensor
 from . import _functional as F
-from .optimizer import Optimizer, _bump_step, _step_tensor, _value, _zeros
+from .optimizer import Optimizer, _check_hparams, _value
 
 __all__ = ["RMSprop"]
 
@@ -21,18 +20,7 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_hparams(lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,
@@ -44,18 +32,9 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = _value(group["lr"]), group["alpha"], group["eps"]
             momentum, centered = group["momentum"], group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _zeros(p)
-                    if centered:
-                        state["grad_avg"] = _zeros(p)
-                _bump_step(state["step"])
+            for p, state, _ in self._params_with_state(
+                    group, "square_avg", momentum > 0 and "momentum_buffer",
+                    centered and "grad_avg"):
                 d = F.real(p._data)
                 g = F.real(self._grad(p, group, group["weight_decay"]))
                 sq = F.real(state["square_avg"]._data)

@@ -1,8 +1,8 @@
 """Rprop: resilient backpropagation, steps from gradient signs alone."""
 from .._backend import np
-from .._tensor import Tensor
 from . import _functional as F
-from .optimizer import Optimizer, _bump_step, _full, _step_tensor, _value, _zeros
+from .optimizer import (Optimizer, _bump_step, _check_hparams, _full, _step_tensor, _value,
+                        _zeros)
 
 __all__ = ["Rprop"]
 
@@ -18,10 +18,7 @@ class Rprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_hparams(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach,

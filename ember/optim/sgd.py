@@ -1,7 +1,7 @@
 """SGD with optional momentum, dampening, Nesterov momentum and weight decay."""
 from .._tensor import Tensor, _wrap
 from . import _functional as F
-from .optimizer import Optimizer, _value
+from .optimizer import Optimizer, _check_fused, _value
 
 __all__ = ["SGD"]
 
@@ -34,11 +34,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused(fused, differentiable, foreach)
 
     def step(self, closure=None):
         loss = self._closure(closure)

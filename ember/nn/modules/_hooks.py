@@ -9,48 +9,12 @@ identity autograd Function; a pre-hook on the output identity's node captures
 import functools
 import itertools
 import warnings
-import weakref
 from collections import OrderedDict
 
 from ..._creation import zeros_like
 from ..._tensor import Tensor
 from ...autograd.function import Function
-
-
-class RemovableHandle:
-    """Removes a hook from its dict(s) on ``remove()`` (or on leaving a ``with``)."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = next(RemovableHandle._next_id)
-        if extra_dict is None:
-            extra_dict = []
-        elif isinstance(extra_dict, dict):
-            extra_dict = [extra_dict]
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
-
-    def remove(self):
-        for ref in (self.hooks_dict_ref,) + self.extra_dict_ref:
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __getstate__(self):
-        return (self.hooks_dict_ref(), self.id,
-                tuple(r() for r in self.extra_dict_ref))
-
-    def __setstate__(self, state):
-        d, self.id, extras = state
-        self.hooks_dict_ref = weakref.ref(d if d is not None else {})
-        self.extra_dict_ref = tuple(weakref.ref(e) for e in extras if e is not None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
+from ...utils.hooks import RemovableHandle
 
 
 class _BackwardHookFunction(Function):

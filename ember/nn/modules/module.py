@@ -57,7 +57,7 @@ def _typename(obj):
     elif hasattr(obj, "__name__"):
         qualname = obj.__name__
     else:
-        module, qualname = type(obj).__module__, type(obj).__qualname__
+        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 

@@ -19,7 +19,6 @@ from functools import lru_cache
 
 from ..._backend import np
 from ..._creation import empty, zeros
-from ..._tensor import Tensor
 from ...autograd.op import Op
 from .. import functional as F
 from .. import init
@@ -515,7 +514,7 @@ class RNNBase(Module):
             input, batch_sizes, sorted_indices, unsorted_indices = orig
             batch = int(batch_sizes[0])
             if hx is not None:
-                hx = self._permute(hx, sorted_indices)
+                hx = self.permute_hidden(hx, sorted_indices)
         else:
             batch_sizes = sorted_indices = unsorted_indices = None
             if input.dim() not in (2, 3):
@@ -540,16 +539,13 @@ class RNNBase(Module):
         hidden = (hn, cn) if is_lstm else hn
         if isinstance(orig, PackedSequence):
             return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
-                    self._permute(hidden, unsorted_indices))
+                    self.permute_hidden(hidden, unsorted_indices))
         if self.batch_first:
             output = output.transpose(0, 1) if is_lstm else output.transpose_(0, 1)
         if not is_batched:
             output = output.squeeze(batch_dim)
             hidden = (hn.squeeze(1), cn.squeeze(1)) if is_lstm else hn.squeeze(1)
-        return output, self._permute(hidden, unsorted_indices)
-
-    def _permute(self, hx, permutation):
-        return self.permute_hidden(hx, permutation)
+        return output, self.permute_hidden(hidden, unsorted_indices)
 
     def _check_hx_dims(self, hx, is_batched):
         if is_batched and hx.dim() != 3:

@@ -143,16 +143,35 @@ class Resize(nn.Module):
                 f"antialias={self.antialias})")
 
 
-class CenterCrop(nn.Module):
+def _random_boxes(area, scale, ratio):
+    """Ten tries at a box covering ``scale`` of ``area`` with a log-uniform aspect ``r`` in
+    ``ratio``: ``(round(sqrt(a * r)), round(sqrt(a / r)))``.  RandomResizedCrop and
+    RandomErasing draw these same numbers in this order, so one seed gives torch's boxes."""
+    from ... import tensor, log, empty, exp
+    log_ratio = log(tensor(ratio))
+    for _ in range(10):
+        target = area * empty(1).uniform_(scale[0], scale[1]).item()
+        aspect = exp(empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+        yield int(round(math.sqrt(target * aspect))), int(round(math.sqrt(target / aspect)))
+
+
+class _SizedCrop(nn.Module):
+    """A crop whose only argument is its ``size``; subclasses name the functional."""
+    _crop = None
+
     def __init__(self, size):
         super().__init__()
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
 
     def forward(self, img):
-        return F.center_crop(img, self.size)
+        return self._crop(img, self.size)
 
     def __repr__(self):
         return f"{self.__class__.__name__}(size={self.size})"
+
+
+class CenterCrop(_SizedCrop):
+    _crop = staticmethod(F.center_crop)
 
 
 class Pad(nn.Module):
@@ -362,15 +381,8 @@ class RandomResizedCrop(nn.Module):
 
     @staticmethod
     def get_params(img, scale, ratio):
-        from ... import tensor, log, empty, exp
         _, height, width = F.get_dimensions(img)
-        area = height * width
-        log_ratio = log(tensor(ratio))
-        for _ in range(10):
-            target_area = area * empty(1).uniform_(scale[0], scale[1]).item()
-            aspect = exp(empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
-            w = int(round(math.sqrt(target_area * aspect)))
-            h = int(round(math.sqrt(target_area / aspect)))
+        for w, h in _random_boxes(height * width, scale, ratio):
             if 0 < w <= width and 0 < h <= height:
                 return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
         # Fallback: the largest central crop within the ratio range.
@@ -395,16 +407,8 @@ class RandomResizedCrop(nn.Module):
                 f", interpolation={self.interpolation.value}, antialias={self.antialias})")
 
 
-class FiveCrop(nn.Module):
-    def __init__(self, size):
-        super().__init__()
-        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
-
-    def forward(self, img):
-        return F.five_crop(img, self.size)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(size={self.size})"
+class FiveCrop(_SizedCrop):
+    _crop = staticmethod(F.five_crop)
 
 
 class TenCrop(nn.Module):
@@ -631,15 +635,9 @@ class RandomErasing(nn.Module):
 
     @staticmethod
     def get_params(img, scale, ratio, value=None):
-        from ... import tensor, log, empty, exp, float32
+        from ... import tensor, empty, float32
         img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
-        area = img_h * img_w
-        log_ratio = log(tensor(ratio))
-        for _ in range(10):
-            erase_area = area * empty(1).uniform_(scale[0], scale[1]).item()
-            aspect = exp(empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
-            h = int(round(math.sqrt(erase_area * aspect)))
-            w = int(round(math.sqrt(erase_area / aspect)))
+        for h, w in _random_boxes(img_h * img_w, scale, ratio):
             if not (h < img_h and w < img_w):
                 continue
             if value is None:
