@@ -597,8 +597,18 @@ def _check_p(p):
 
 
 def _noise(input, shape, p):
-    """A Bernoulli(1 - p) mask drawn from ember's generator, as PyTorch draws it."""
-    return input.detach().new_empty(shape).bernoulli_(1 - p)
+    """A Bernoulli(1 - p) mask drawn from ember's generator, as PyTorch draws it.
+
+    PyTorch fills an ``empty_like`` of the input, which keeps the input's memory
+    layout, and draws in memory order: so draw over the dims sorted by stride and
+    permute back, and ``dropout(x.t())`` equals ``dropout(x).t()`` under one seed."""
+    if tuple(shape) != tuple(input.shape) or input.is_contiguous():
+        return input.detach().new_empty(shape).bernoulli_(1 - p)
+    strides = input.stride()
+    order = sorted(range(input.dim()), key=lambda d: (-strides[d], d))
+    inverse = [order.index(d) for d in range(input.dim())]
+    mem = input.detach().new_empty([shape[d] for d in order]).bernoulli_(1 - p)
+    return mem.permute(inverse)
 
 
 def _feature_shape(input):

@@ -27,8 +27,8 @@ from itertools import chain
 from .. import _dtype as D
 from .._backend import np
 from .._tensor import Tensor, _wrap
-from ..nn.modules.module import _typename
 from ..autograd.grad_mode import enable_grad, state as _grad_state
+from ..nn.modules.module import _typename
 from ..utils.hooks import RemovableHandle
 from . import _functional as F
 

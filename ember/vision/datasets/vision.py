@@ -48,6 +48,11 @@ class VisionDataset(Dataset):
             transforms = StandardTransform(transform, target_transform)
         self.transforms = transforms
 
+    # Subclasses apply ``self.transform``/``self.target_transform`` as they are at access time
+    # (users reassign them), not the ``self.transforms`` built at construction; this reads
+    # the same two attributes StandardTransform does.
+    _apply_transforms = StandardTransform.__call__
+
     def __getitem__(self, index):
         raise NotImplementedError
 
