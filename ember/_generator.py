@@ -570,8 +570,11 @@ def _apply_swaps(z, n):
     if eff.size == 0:
         return np.arange(n, dtype=np.int64)
     t = eff + z[eff]
-    order = np.argsort(t, kind="stable")  # by target, then by step
-    ts, js = t[order], eff[order]
+    # order steps by target, then by step: one sort of packed (target, step)
+    # keys (n < 2**32, and NumPy's plain integer sort is much faster than a
+    # stable argsort)
+    key = np.sort((t << 32) | eff)
+    ts, js = key >> 32, key & 0xFFFFFFFF
     before = np.arange(n, dtype=np.int64)  # -> value of position k before step k
     last = np.r_[ts[1:] != ts[:-1], True]
     before[ts[last]] = js[last]  # every step targeting k runs before step k

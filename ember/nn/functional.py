@@ -10,7 +10,6 @@ import warnings
 from .._ops import nn_ops as _N
 from .._ops import embedding as _E
 from .._ops import normalization as _NORM
-from .._ops import attention as _ATT
 from .._ops import loss as _L
 from .._ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
                          conv_transpose2d, conv_transpose3d, unfold, fold)
@@ -359,14 +358,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
              zero_infinity=False):
     return _L.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                        zero_infinity)
-
-
-# --- attention -----------------------------------------------------------------------------------
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
-    return _ATT.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p,
-                                             is_causal, scale, enable_gqa)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
