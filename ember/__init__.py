@@ -16,6 +16,7 @@ from . import _ops
 from ._ops.elementwise import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
 from ._ops.index import *  # noqa: F401,F403
+from ._ops.inplace import *  # noqa: F401,F403
 from ._ops.reduce import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.sort import *  # noqa: F401,F403

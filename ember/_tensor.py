@@ -260,8 +260,9 @@ class Tensor:
 
     def stride(self, dim=None):
         arr = self._data
-        if arr.size == 0:
-            # NumPy zeroes the strides of empty arrays; PyTorch keeps contiguous ones.
+        if arr.size == 0 and self._base is None:
+            # NumPy lays out a fresh empty array its own way; PyTorch's are contiguous.
+            # (Views keep the strides of what they view, as in PyTorch.)
             st = _contiguous_strides(arr.shape)
         else:
             its = arr.itemsize
@@ -474,6 +475,8 @@ class Tensor:
 
     # --- devices and dtypes -------------------------------------------------
     def to(self, *args, **kwargs):
+        if not kwargs and len(args) == 1 and args[0] is self.dtype:
+            return self  # the common no-op cast, without parsing
         from ._creation import _parse_to
         dtype, device, copy = _parse_to(self, *args, **kwargs)
         if device is not None and device.type == "cuda":

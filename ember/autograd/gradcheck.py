@@ -52,7 +52,7 @@ def _analytical_jacobians(fn, inputs, diff, oi):
     for j in range(out.numel()):
         out = _flat_outputs(fn(*inputs))[oi]
         go = zeros_like(out)
-        go._data.reshape(-1)[j] = 1
+        go._data.flat[j] = 1
         grads = autograd_grad(out, [inputs[i] for i in diff], go, allow_unused=True)
         for i, g in zip(diff, grads):
             if g is not None:

@@ -180,6 +180,8 @@ class Op:
         wrap = args[0]._as_view_of if self.view else _wrap
         if self.n_outputs == 1:
             res = wrap(out)
+            if res.dtype.category < 2:  # integer/bool results never carry a graph
+                return res
             res._requires_grad = True
             res.grad_fn = node
             if self.saves_output:
@@ -192,7 +194,7 @@ class Op:
         outs = []
         for i, o in enumerate(out):
             r = wrap(o)
-            if i not in self.nondiff_outputs:
+            if i not in self.nondiff_outputs and r.dtype.category >= 2:
                 r._requires_grad = True
                 r.grad_fn = node
                 r._output_nr = i
