@@ -49,6 +49,27 @@ except (OSError, AttributeError):
     _lgamma = math.lgamma
 
 
+_WIDE = ("f32", "f64")  # kinds the samplers compute in their own dtype
+
+
+def _direct(out, n, dt, ok=True):
+    """out as a flat array the sampler may fill in place, else None."""
+    if (ok and out is not None and out.dtype == dt and out.size == n
+            and out.flags.c_contiguous and out.flags.writeable):
+        return out.reshape(-1)
+    return None
+
+
+def _deliver(x, shape, out):
+    """The result; with ``out``, written there (a no-op when filled in place)."""
+    x = x.reshape(shape)
+    if out is None:
+        return x
+    if not np.shares_memory(x, out):
+        np.copyto(out, x, casting="unsafe")
+    return out
+
+
 def _steps(n, size):
     return ((s, min(size, n - s)) for s in range(0, n, size))
 
@@ -260,27 +281,29 @@ class Generator:
         return take, done
 
     # ---------------------------------------------------------- distributions
-    def uniform(self, shape, low=0.0, high=1.0, dtype=np.float32):
+    def uniform(self, shape, low=0.0, high=1.0, dtype=np.float32, out=None):
+        """Uniforms in [low, high).  ``out``: optional array of `shape` to fill
+        (written in place when C-contiguous with the result dtype)."""
         shape = _shape(shape)
         n, kind = math.prod(shape), _kind(dtype)
         if not low <= high:
             raise ValueError(f"uniform_ expects from <= to, got from={low} > to={high}")
         if kind == "f64":
             frm, to = float(low), float(high)
-            x, top = self._uniform64(n, frm, to)
+            x, top = self._uniform64(n, frm, to, _direct(out, n, np.float64))
         else:
             frm, to = _F(low), _F(high)
-            x, top = self._uniform32(n, frm, to)
+            x, top = self._uniform32(n, frm, to, _direct(out, n, np.float32, kind == "f32"))
             if kind != "f32":
                 x = _cast_float(x, kind)
                 frm, to, top = _cast_float(frm, kind), _cast_float(to, kind), np.inf
         if top >= to:  # torch maps a value that rounded up onto `high` back to `low`
             x[x == to] = frm
-        return x.reshape(shape)
+        return _deliver(x, shape, out)
 
-    def _uniform32(self, n, lo, hi):
+    def _uniform32(self, n, lo, hi, out=None):
         """Float uniforms in [lo, hi); also returns the largest value possible."""
-        out = np.empty(n, np.float32)
+        out = np.empty(n, np.float32) if out is None else out
         d = hi - lo
         plain = lo == 0 and hi == 1
         # fma(u, d, lo) in float64 is exact (no tie fix-up needed) when the
@@ -306,24 +329,29 @@ class Generator:
         top = top if plain else M.fma32(top, d, lo) if _TORCH_VEC else top * d + lo
         return out, top
 
-    def _uniform64(self, n, lo, hi):
-        out = self._u53_into(np.empty(n, np.float64))
-        top = 1 - 2.0 ** -53
-        if (lo, hi) != (0.0, 1.0):
-            d = hi - lo
-            for s, m in _steps(n, _CHUNK64):
-                o = out[s:s + m]
+    def _uniform64(self, n, lo, hi, out=None):
+        out = np.empty(n, np.float64) if out is None else out
+        plain = (lo, hi) == (0.0, 1.0)
+        d = hi - lo
+        for s, m in _steps(n, _CHUNK64):
+            o = self._u53_into(out[s:s + m])
+            if not plain:
                 o[:] = M.fma64(o, d, lo) if _TORCH_VEC else o * d + lo
+        top = 1 - 2.0 ** -53
+        if not plain:
             top = float(M.fma64(top, d, lo)) if _TORCH_VEC else top * d + lo
         return out, top
 
-    def normal(self, shape, mean=0.0, std=1.0, dtype=np.float32):
+    def normal(self, shape, mean=0.0, std=1.0, dtype=np.float32, out=None):
+        """Normals; ``out`` as for uniform."""
         shape = _shape(shape)
         kind = _kind(dtype)
         if np.any(np.asarray(std) < 0):
             raise ValueError("normal expects std >= 0.0")
         if np.ndim(mean) == 0 and np.ndim(std) == 0:
-            return self._normal(shape, float(mean), float(std), kind)
+            n = math.prod(shape)
+            dst = _direct(out, n, np.float64 if kind == "f64" else np.float32, kind in _WIDE)
+            return _deliver(self._normal(shape, float(mean), float(std), kind, dst), shape, out)
         # torch.normal(Tensor, ...) samples N(0, std) or N(0, 1), then applies
         # std and mean as separate elementwise kernels (opmath: float for
         # half/bfloat16), rounding to the output dtype after each.
@@ -333,50 +361,56 @@ class Generator:
             return _cast_float(np.broadcast_to(np.asarray(v, acc), shape), kind).astype(acc)
 
         if np.ndim(std) == 0:
-            out = self._normal(shape, 0.0, float(std), kind).astype(acc)
+            z = self._normal(shape, 0.0, float(std), kind).astype(acc)
         else:
-            out = self._normal(shape, 0.0, 1.0, kind).astype(acc)
-            out = _cast_float(out * arg(std), kind).astype(acc)
-        return _cast_float(out + (arg(mean) if np.ndim(mean) else acc(mean)), kind)
+            z = self._normal(shape, 0.0, 1.0, kind).astype(acc)
+            z = _cast_float(z * arg(std), kind).astype(acc)
+        res = _cast_float(z + (arg(mean) if np.ndim(mean) else acc(mean)), kind)
+        return _deliver(res, shape, out)
 
-    def _normal(self, shape, mean, std, kind):
+    def _normal(self, shape, mean, std, kind, out=None):
         n = math.prod(shape)
         if n < 16:
             return _cast_float(self._normal_scalar(n, mean, std), kind).reshape(shape)
-        f64 = kind == "f64"
-        out = np.empty(n, np.float64 if f64 else np.float32)
-        full = n - n % 16
-        blocks = out[:full].reshape(-1, 16)
-        if not f64 and _TORCH_VEC:
+        f64, vec = kind == "f64", kind != "f64" and _TORCH_VEC
+        out = np.empty(n, np.float64 if f64 else np.float32) if out is None else out
+        # torch fills 16-value blocks; float/double draw uniforms for all n
+        # first, so the last n % 16 are drawn but unused (half/bfloat16 draw
+        # only full blocks), then recompute the last 16 values from 16 fresh
+        # uniforms: one extra block, run here with the last step.
+        full, tail = divmod(n, 16)
+        skip = tail * (2 if f64 else 1) if tail and kind in _WIDE else 0
+        rows = full + (tail > 0)
+        step = _BLOCKS if vec else _CHUNK64 // 16
+        if vec:
             mean, std = _F(mean), _F(std)
-            kernel = M.BoxMuller32(min(len(blocks), _BLOCKS) or 1)
-
-            raw = np.empty(16 * min(len(blocks), _BLOCKS) or 16, np.uint32)
-
-            def fill(dst):
-                for s, b in _steps(len(dst), _BLOCKS):
-                    r = raw[:16 * b]
-                    for t, m in _steps(16 * b, _CHUNK):
-                        r[t:t + m] = self._u32(m)
-                    kernel.run(r.reshape(b, 16), dst[s:s + b], mean, std)
-        else:
-            draw = self._u53 if f64 else self._u24
-
-            def fill(dst):
-                for s, b in _steps(len(dst), _CHUNK64 // 16):
-                    u = draw(16 * b).reshape(b, 16)
-                    dst[s:s + b] = (M.box_muller64(u, mean, std, _TORCH_VEC) if f64
-                                    else _box_muller32_scalar_build(u, mean, std))
-        fill(blocks)
-        if n % 16:
-            # float/double fill uniforms for all n first, so the last n % 16 are
-            # drawn but unused; half/bfloat16 draw only full blocks.  torch then
-            # recomputes the last 16 values from fresh uniforms.
-            if kind in ("f32", "f64"):
-                self._u32(n % 16 * (2 if f64 else 1))
-            last = np.empty((1, 16), out.dtype)
-            fill(last)
-            out[n - 16:] = last.ravel()
+            kernel = M.BoxMuller32(min(rows, step))
+            raw = np.empty(16 * min(rows, step), np.uint32)
+        for s, b in _steps(rows, step):
+            extra = s + b > full
+            regular = 16 * (b - extra)
+            dst = np.empty((b, 16), out.dtype) if extra else out[16 * s:16 * (s + b)].reshape(b, 16)
+            if vec:
+                r = raw[:16 * b]
+                for t, m in _steps(regular, _CHUNK):
+                    r[t:t + m] = self._u32(m)
+                if extra:
+                    self._u32(skip)
+                    r[regular:] = self._u32(16)
+                kernel.run(r.reshape(b, 16), dst, mean, std)
+            else:
+                draw = self._u53 if f64 else self._u24
+                u = np.empty(16 * b, np.float64 if f64 else np.float32)
+                u[:regular] = draw(regular)
+                if extra:
+                    self._u32(skip)
+                    u[regular:] = draw(16)
+                u = u.reshape(b, 16)
+                dst[:] = (M.box_muller64(u, mean, std, _TORCH_VEC) if f64
+                          else _box_muller32_scalar_build(u, mean, std))
+            if extra:
+                out[16 * s:16 * (s + b - 1)] = dst[:-1].ravel()
+                out[n - 16:] = dst[-1]
         return _cast_float(out, kind).reshape(shape)
 
     def _normal_scalar(self, n, mean, std):
@@ -559,37 +593,53 @@ def _poisson_one(lam, take):
             return x
 
 
-def _apply_swaps(z, n):
+def _apply_swaps(z, n, block=1 << 14):  # block <= 2**16 (uint16 labels)
     """Result of ``for i: swap(a[i], a[i + z[i]])`` on a = arange(n), without a
-    Python loop.  Position i is final after step i.  What it gets is whatever
-    sat at t = i + z[i] before step i: the value parked there by the latest
-    earlier step j with the same target, else t itself.  Step j parks the value
-    position j held before step j, which is in turn what some earlier step
-    parked at j (or j itself) -- a chain resolved by pointer jumping."""
-    eff = np.flatnonzero(z)  # z == 0 steps are no-ops
-    if eff.size == 0:
-        return np.arange(n, dtype=np.int64)
-    t = eff + z[eff]
-    # order steps by target, then by step: one sort of packed (target, step)
-    # keys (n < 2**32, and NumPy's plain integer sort is much faster than a
-    # stable argsort)
-    key = np.sort((t << 32) | eff)
-    ts, js = key >> 32, key & 0xFFFFFFFF
-    before = np.arange(n, dtype=np.int64)  # -> value of position k before step k
-    last = np.r_[ts[1:] != ts[:-1], True]
-    before[ts[last]] = js[last]  # every step targeting k runs before step k
-    while True:
-        nxt = before[before]
-        if np.array_equal(nxt, before):
-            break
-        before = nxt
-    prev = np.full(n, -1, np.int64)  # latest earlier step with the same target
-    same = ts[1:] == ts[:-1]
-    prev[js[1:][same]] = js[:-1][same]
-    out = before.copy()  # right for no-op steps and the last position
-    p = prev[eff]
-    out[eff] = np.where(p >= 0, before[p], t)
-    return out
+    Python loop over elements.  Steps run in blocks; position i is final after
+    step i.  Inside a block, what step i takes is whatever sat at t = i + z[i]
+    just before it: the value parked there by the latest earlier step of the
+    block with the same target, else what t held when the block began.  A
+    step j parks what position j held just before step j, which is in turn
+    parked by an earlier step (or was there at the start) -- a chain resolved
+    by pointer jumping.  Blocks keep that work in cache; only the block's
+    targets touch the rest of the array."""
+    a = np.arange(n, dtype=np.int64)
+    mark = np.empty(n, np.int64)  # labels targets; stale entries are never read
+    for b in range(0, n - 1, block):
+        e = min(b + block, n - 1)
+        js = b + np.flatnonzero(z[b:e])  # z == 0 steps are no-ops
+        if js.size == 0:
+            continue
+        ts = js + z[js]
+        # steps sharing a target get a common small label (whichever step's
+        # index survives the scatter); a stable radix sort of the labels then
+        # groups them, each group in step order
+        mark[ts] = np.arange(js.size)
+        label = mark[ts].astype(np.uint16)
+        order = np.argsort(label, kind="stable")
+        gj, gt, label = js[order], ts[order], label[order]
+        new = label[1:] != label[:-1]
+        first = np.r_[0, np.flatnonzero(new) + 1]
+        last = np.r_[first[1:] - 1, js.size - 1]
+        first_j, first_t, last_j, last_t = gj[first], gt[first], gj[last], gt[last]
+        later = np.flatnonzero(~new) + 1
+        later_j, prev_j = gj[later], gj[later - 1]
+        inside = last_t < e
+        ptr = np.arange(e - b)  # -> block position whose start value lands here
+        ptr[last_t[inside] - b] = last_j[inside] - b
+        while True:
+            nxt = ptr[ptr]
+            if np.array_equal(nxt, ptr):
+                break
+            ptr = nxt
+        held = a[b:e][ptr]  # what each position holds just before its own step
+        taken = held.copy()
+        taken[first_j - b] = a[first_t]
+        taken[later_j - b] = held[prev_j - b]
+        out = ~inside
+        a[last_t[out]] = held[last_j[out] - b]
+        a[b:e] = taken
+    return a
 
 
 default_generator = Generator()

@@ -27,6 +27,13 @@ def _cpu_has(feature):
 HAS_FMA = _cpu_has("FMA3") and _cpu_has("AVX2")
 GLIBC_FMA = HAS_FMA  # glibc picks its FMA variant of log1p from the CPU alone
 
+# The kernels below make many short-lived temporaries of 32-256 KiB.  glibc
+# maps blocks >= 128 KiB with mmap and trims freed heap tops above 128 KiB, so
+# each step would fault its pages in again (several times the cost of the
+# arithmetic here).  Freeing one mapped block raises both limits (glibc's
+# dynamic threshold) so such temporaries are recycled; results are unaffected.
+np.empty(1 << 19)
+
 
 # ------------------------------------------------------------------ fused multiply-add
 def fma32(a, b, c):
@@ -83,8 +90,10 @@ def _halves(a):
     return hi, a - hi
 
 
-def fma64(a, b, c):
-    """float64 fma: exact product (Dekker) + round-to-odd sum (Boldo & Melquiond)."""
+def fma64(a, b, c, larger=None):
+    """float64 fma: exact product (Dekker) + round-to-odd sum (Boldo & Melquiond).
+    larger="c" / "ab" says that operand never has the smaller exponent, which
+    allows a cheaper exact sum."""
     a, b, c = (np.asarray(v, _D) for v in (a, b, c))
     ph = a * b
     ah, al = _halves(a)
@@ -93,7 +102,14 @@ def fma64(a, b, c):
     pl += ah * bl
     pl += al * bh
     pl += al * bl
-    th, tl = two_sum(c, ph)
+    if larger == "c":
+        th = c + ph
+        tl = ph - (th - c)
+    elif larger == "ab":
+        th = ph + c
+        tl = c - (th - ph)
+    else:
+        th, tl = two_sum(c, ph)
     v, e = two_sum(tl, pl)
     # round v to odd: where inexact and even, step one ulp towards the exact sum
     vb = np.asarray(v).view(np.int64)
@@ -306,15 +322,16 @@ def log1p(x):
         hu = np.where(low, hu, (0x00100000 - hu) >> 2)
         f = np.where(direct, flat, f)
         rare |= ~direct & (hu == 0)
-        fma = fma64 if GLIBC_FMA else (lambda a, b, c: a * b + c)
+        fma = fma64 if GLIBC_FMA else (lambda a, b, c, larger=None: a * b + c)
         hfsq = 0.5 * f * f
         s = f / (2.0 + f)
         z = s * s
         z2 = z * z
         z4 = z2 * z2
-        r = fma(z, _LP[0], z2 * fma(z, _LP[2], _LP[1]))
-        r = fma(z4, fma(z, _LP[4], _LP[3]), r)
-        r = fma(z2 * z4, fma(z, _LP[6], _LP[5]), r)
+        # |z| < 0.03: which side of each sum is larger is known
+        r = fma(z, _LP[0], z2 * fma(z, _LP[2], _LP[1], "c"), "ab")
+        r = fma(z4, fma(z, _LP[4], _LP[3], "c"), r, "c")
+        r = fma(z2 * z4, fma(z, _LP[6], _LP[5], "c"), r, "c")
         sw = s * (hfsq + r)
         res[:] = f - (hfsq - sw)
         kn = np.flatnonzero(~direct)
@@ -482,12 +499,14 @@ class BoxMuller32:
         ys ^= i
         np.multiply(a, d, out=res[:n])
         np.multiply(a, u2, out=res[n:])
-        # torch always finishes with fma(x, std, mean); for (0, 1) that only
-        # turns the -0.0 of u1 == 1 into +0.0
-        if std == 1:
-            res += mean
-        else:
+        # torch always finishes with fma(x, std, mean): a plain product or sum
+        # when mean == 0 or std == 1 (adding 0 turns the -0.0 of u1 == 1 into +0.0)
+        if std != 1 and mean != 0:
             if self.wide is None:
                 self.wide = [np.empty(16 * self.blocks, _D) for _ in range(2)]
             fma32_scalar_into(res, std, mean, self.wide)
+        else:
+            if std != 1:
+                res *= std
+            res += mean
         np.copyto(out.view("V32").T, res.reshape(2, B, 8).view("V32")[..., 0])

@@ -1,10 +1,14 @@
 """ember._generator must reproduce torch's CPU generator bit for bit."""
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
+from ember import _rng_math as M  # noqa: E402
 from ember._generator import _TORCH_VEC, Generator, _apply_swaps  # noqa: E402
 
 SEEDS = [0, 1, 42]
@@ -261,7 +265,8 @@ def test_apply_swaps_matches_loop():
             a = list(range(n))
             for i in range(n - 1):
                 a[i], a[i + z[i]] = a[i + z[i]], a[i]
-            assert list(_apply_swaps(z, n)) == a
+            for block in (1, 3, 64, 1 << 14):  # blocks hand state to one another
+                assert list(_apply_swaps(z, n, block)) == a
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -343,3 +348,152 @@ def test_poisson(seed):
     run_both(seed, lambda g: g.poisson(rates), lambda: torch.poisson(torch.from_numpy(rates)))
     rates64 = np.random.default_rng(seed).random(3000) * 50
     run_both(seed, lambda g: g.poisson(rates64), lambda: torch.poisson(torch.from_numpy(rates64)))
+
+
+# ------------------------------------------------------- large sizes, kernels
+@pytest.mark.parametrize("seed", [3, 12])
+def test_large_samplers(seed):
+    n = (1 << 20) + 5  # several chunks plus a ragged tail
+    needs_avx2_normal(np.float32, n)
+    run_both(seed, lambda g: g.normal((n,)), lambda: torch.randn(n))
+    run_both(seed, lambda g: g.normal((n,), 0.0, 0.02), lambda: torch.empty(n).normal_(0, 0.02))
+    run_both(seed, lambda g: g.normal((n,), np.float64(-1.5), 0.5, np.float64),
+             lambda: torch.empty(n, dtype=torch.float64).normal_(-1.5, 0.5))
+    run_both(seed, lambda g: g.uniform((n,), -0.05, 0.05), lambda: torch.empty(n).uniform_(-0.05, 0.05))
+    run_both(seed, lambda g: g.uniform((n,), -3.7, 11.3, np.float64),
+             lambda: torch.empty(n, dtype=torch.float64).uniform_(-3.7, 11.3))
+    run_both(seed, lambda g: g.bernoulli((n,), 0.7), lambda: torch.empty(n).bernoulli_(0.7))
+    run_both(seed, lambda g: g.randint((n,), -3, 1000), lambda: torch.randint(-3, 1000, (n,)))
+    run_both(seed, lambda g: g.randperm(300001), lambda: torch.randperm(300001))
+
+
+def test_randn_signed_zero():
+    # seed 12 draws u = 0 (so u1 = 1, radius -0.0) at 411302; torch's final
+    # fma(x, std, mean) gives +0.0 even for mean 0, std 1
+    needs_avx2_normal(np.float32, 411312)
+    for mean, std in [(0.0, 1.0), (0.0, 0.01)]:
+        run_both(12, lambda g: g.normal((411312,), mean, std),
+                 lambda: torch.empty(411312).normal_(mean, std))
+
+
+def _fma32_exact(a, b, c):
+    """float32 fma by exact rational arithmetic, rounded half-even to float32."""
+    v = Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))
+    if v == 0:
+        return np.float32(0.0)
+    e = math.floor(math.log2(abs(v))) - 23
+    while abs(v) >= Fraction(2) ** (e + 24):
+        e += 1
+    while abs(v) < Fraction(2) ** (e + 23):
+        e -= 1
+    q = v / Fraction(2) ** e
+    n = math.floor(q)
+    rem = q - n
+    n += rem > Fraction(1, 2) or (rem == Fraction(1, 2) and n % 2 == 1)
+    return np.float32(n * 2.0 ** e)
+
+
+def _log256_ref(x):
+    """torch's log256_ps on float32 lanes, every fused step done exactly."""
+    f = np.float32
+    out = []
+    for v in x.tolist():
+        bits = int(np.float32(v).view(np.int32))
+        e = f((bits >> 23) - 0x7F + 1)
+        m = np.array((bits & ~0x7F800000) | 0x3F000000, np.int32).view(f)[()]
+        if m < f(0.707106781186547524):
+            e, m = e - f(1), (m - f(1)) + m
+        else:
+            m = m - f(1)
+        z, y = m * m, f(M._LOG_P[0])
+        for p in M._LOG_P[1:]:
+            y = _fma32_exact(y, m, p)
+        y = _fma32_exact(y * m, z, e * f(-2.12194440e-4)) - z * f(0.5)
+        out.append(_fma32_exact(e, f(0.693359375), m + y))
+    return np.array(out, f)
+
+
+def _sincos256_ref(x):
+    """torch's sincos256_ps (x >= 0), every fused step done exactly."""
+    f = np.float32
+    sins, coss = [], []
+    for v in x.tolist():
+        v = f(v)
+        j = (int(v * f(1.27323954473516)) + 1) & ~1
+        y = f(j)
+        for c in (M._DP1, M._DP2, M._DP3):
+            v = _fma32_exact(y, c, v)
+        z = v * v
+        yc = _fma32_exact(f(M._COS_P[0]), z, f(M._COS_P[1]))
+        yc = _fma32_exact(yc, z, f(M._COS_P[2])) * z
+        yc = _fma32_exact(yc, z, -(z * f(0.5))) + f(1)
+        ys = _fma32_exact(f(M._SIN_P[0]), z, f(M._SIN_P[1]))
+        ys = _fma32_exact(_fma32_exact(ys, z, f(M._SIN_P[2])) * z, v, v)
+        s, c = (ys, yc) if j & 2 == 0 else (yc, ys)
+        sins.append(-s if j & 4 else s)
+        coss.append(-c if (j + 2) & 4 else c)
+    return np.array(sins, f), np.array(coss, f)
+
+
+@pytest.mark.skipif(not _TORCH_VEC, reason="AVX2 Box-Muller only")
+def test_box_muller32_kernel_exact():
+    # The kernel rounds each fma once from float64 with no tie fix-ups, which
+    # an exhaustive run over all 2**24 grid values showed safe; recheck a
+    # spread of grid values (both ends and a stride) against exact rationals.
+    k = np.r_[0:600, 1 << 23, (1 << 24) - 600:1 << 24, 601:(1 << 24) - 600:7919].astype(np.uint32)
+    k = k[: len(k) // 8 * 8]
+    raw = np.empty((len(k) // 8, 16), np.uint32)
+    raw[:, :8] = k.reshape(-1, 8) | np.uint32(0xAB000000)  # torch ignores the top byte
+    raw[:, 8:] = k[::-1].reshape(-1, 8)
+    out = np.empty(raw.shape, np.float32)
+    M.BoxMuller32(len(raw)).run(raw, out, np.float32(0), np.float32(1))
+    u1 = np.float32(1) - (raw[:, :8].ravel() & 0xFFFFFF).astype(np.float32) * np.float32(2.0 ** -24)
+    u2 = (raw[:, 8:].ravel() & 0xFFFFFF).astype(np.float32) * np.float32(2.0 ** -24)
+    radius = np.sqrt(np.float32(-2) * _log256_ref(u1))
+    sin, cos = _sincos256_ref(np.float32(2 * np.pi) * u2)
+    want = np.concatenate([(radius * cos).reshape(-1, 8), (radius * sin).reshape(-1, 8)], 1)
+    assert np.array_equal(out.view(np.int32), (want + np.float32(0)).view(np.int32))
+
+
+def test_glibc_replicas():
+    # ember's vectorised log/sin/cos must equal glibc's (Python's math) bit for bit
+    rng = np.random.default_rng(0)
+    u = rng.integers(0, 1 << 53, 1 << 17) * 2.0 ** -53
+    u[:8] = [0.0, 2.0 ** -53, 2.0 ** -24, 2.0 ** -24 + 2.0 ** -53, 0.5, 1 - 2.0 ** -53, 0.25, 0.75]
+    x = 1.0 - u
+    want = np.array([math.log(v) for v in x.tolist()])
+    assert np.array_equal(M.libm_log(x).view(np.int64), want.view(np.int64))
+    t = (2.0 * math.pi) * u
+    t[8:14] = [math.pi / 2, math.pi, 1.5 * math.pi, math.pi / 512, 2 * math.pi - 2.0 ** -50, 1e-300]
+    sin, cos = M.libm_sincos(t)
+    assert np.array_equal(sin.view(np.int64), np.array([math.sin(v) for v in t.tolist()]).view(np.int64))
+    assert np.array_equal(cos.view(np.int64), np.array([math.cos(v) for v in t.tolist()]).view(np.int64))
+
+
+@pytest.mark.parametrize("larger", [None, "c", "ab"])
+def test_fma64_exact(larger):
+    rng = np.random.default_rng(1)
+    n = 3000
+    a = rng.standard_normal(n) * 2.0 ** rng.integers(-30, 30, n)
+    b = rng.standard_normal(n)
+    c = rng.standard_normal(n) * 2.0 ** rng.integers(-30, 30, n)
+    a[:500] = np.round(a[:500] * 2 ** 20) / 2 ** 20  # short operands: sums that tie
+    c[:500] = np.round(c[:500] * 2 ** 10) / 2 ** 10
+    if larger:  # keep the promised ordering of magnitudes
+        big = np.abs(a * b) > np.abs(c) if larger == "c" else np.abs(c) > np.abs(a * b)
+        a[big] *= 2.0 ** -70 if larger == "c" else 2.0 ** 70
+    got = M.fma64(a, b, c, larger)
+    want = [float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in zip(a, b, c)]
+    assert np.array_equal(got.view(np.int64), np.array(want).view(np.int64))
+
+
+@pytest.mark.parametrize("np_dt", [np.float32, np.float64, np.float16])
+def test_out_argument(np_dt):
+    for n in (5, 1000, 100003):
+        want_u = Generator().manual_seed(3).uniform((n,), -2, 3, np_dt)
+        want_n = Generator().manual_seed(3).normal((n,), 1, 2, np_dt)
+        for out in (np.empty(n, np_dt), np.zeros(n, np.float64)):  # in place, and a cast copy
+            assert Generator().manual_seed(3).uniform((n,), -2, 3, np_dt, out=out) is out
+            assert np.array_equal(out, want_u.astype(out.dtype))
+            assert Generator().manual_seed(3).normal((n,), 1, 2, np_dt, out=out) is out
+            assert np.array_equal(out, want_n.astype(out.dtype))
