@@ -54,6 +54,8 @@ def _parse(self, index):
             for e in index):
         index = tuple(index)  # NumPy's old rule, kept by PyTorch: such a list is a tuple
     items = index if type(index) is tuple else (index,)
+    if any(type(e) is range for e in items):  # PyTorch reads a range as a sequence of ints
+        items = tuple(list(e) if type(e) is range else e for e in items)
     out = []
     for x in items:
         t = type(x)

@@ -33,6 +33,8 @@ from .loss import (L1Loss, NLLLoss, NLLLoss2d, PoissonNLLLoss, GaussianNLLLoss, 
                    MarginRankingLoss, MultiMarginLoss, TripletMarginLoss,
                    TripletMarginWithDistanceLoss, CTCLoss)
 from .lazy import LazyModuleMixin
+from .lazy_layers import (LazyConv1d, LazyConv2d, LazyConv3d, LazyBatchNorm1d,  # noqa: F401
+                          LazyBatchNorm2d, LazyBatchNorm3d)
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .attention import MultiheadAttention
 from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,
