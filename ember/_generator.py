@@ -30,9 +30,8 @@ __all__ = ["Generator", "default_generator"]
 _DEFAULT_SEED = 67280421310721
 _STATE_BYTES = 5056
 _U64 = (1 << 64) - 1
-# Steps are sized so that no temporary reaches 128 KiB: glibc serves larger
-# blocks by mmap and returns them on free, and the page faults of re-mapping
-# them every step cost more than the arithmetic.
+# Large requests run in steps whose temporaries (64 KiB) stay in cache; memory
+# beyond the result is bounded whatever the size.
 _CHUNK = 1 << 14      # values per step of the simple samplers (float32 / uint32)
 _CHUNK64 = 1 << 13    # values per step when float64 / uint64 temporaries are made
 _BLOCKS = 2048        # 16-value Box-Muller blocks per step (kernel buffers are reused)
@@ -70,6 +69,14 @@ def _deliver(x, shape, out):
     return out
 
 
+def _largest(u, d, lo, hi, shift):
+    """An upper bound on the largest sample u * d + lo (u: the largest uniform):
+    the double estimate plus a few ulps of the sample dtype (2**shift double ulps)."""
+    d, lo, hi = float(d), float(lo), float(hi)
+    slack = sum(math.ulp(v) for v in (d, lo, hi)) * 2.0 ** shift + 2.0 ** -149
+    return u * d + lo + slack
+
+
 def _steps(n, size):
     return ((s, min(size, n - s)) for s in range(0, n, size))
 
@@ -89,8 +96,7 @@ def _box_muller32_scalar_build(u, mean, std):
     radius = np.sqrt(_F(-2) * np.log(u1.astype(np.float64)).astype(np.float32))
     theta = (2 * math.pi * u2.astype(np.float64)).astype(np.float32).astype(np.float64)
     sin, cos = np.sin(theta).astype(np.float32), np.cos(theta).astype(np.float32)
-    return np.concatenate([radius * cos * _F(std) + _F(mean),
-                           radius * sin * _F(std) + _F(mean)], axis=1)
+    return M.fma32(np.concatenate([radius * cos, radius * sin], axis=1), _F(std), _F(mean))
 
 
 def _to_bf16(x):
@@ -157,7 +163,6 @@ class Generator:
 
     def __init__(self):
         self._bg = np.random.MT19937(0)
-        self._ints = np.random.Generator(self._bg)  # bulk uint32 draws, same stream
         self.manual_seed(_DEFAULT_SEED)
 
     # ------------------------------------------------------------------ state
@@ -223,13 +228,16 @@ class Generator:
 
     # ------------------------------------------------------------- raw draws
     def _u32(self, n):
-        """n raw 32-bit MT outputs as uint32 (full-range integers are the raw stream)."""
+        """The next n raw 32-bit MT19937 outputs, as uint32."""
         if n:
             self._pending = None
-        return self._ints.integers(0, 1 << 32, n, dtype=np.uint32)
+        return self._bg.random_raw(n).astype(np.uint32)
 
-    def _raw32(self, n):
-        return self._u32(n).astype(np.uint64)
+    def _u32_into(self, out):
+        for s, m in _steps(out.size, _CHUNK):
+            self._pending = None
+            np.copyto(out[s:s + m], self._bg.random_raw(m), casting="unsafe")
+        return out
 
     def _raw64(self, n):
         """random64(): two draws, the first is the high word."""
@@ -246,16 +254,21 @@ class Generator:
         out *= _F(2.0 ** -24)
         return out
 
+    def _k53(self, n):
+        """The low 53 bits of n random64() values (two draws each, the first
+        one the high word), as uint64."""
+        v = self._u32(2 * n).view(np.uint64)
+        lo = v >> np.uint64(32)
+        v &= np.uint64(0x1FFFFF)
+        v <<= np.uint64(32)
+        v |= lo
+        return v
+
     def _u53_into(self, out):
-        """uniform_real_distribution<double>: low 53 bits of random64 * 2**-53."""
+        """uniform_real_distribution<double>: the 53-bit integer * 2**-53."""
         for s, m in _steps(out.size, _CHUNK64):
-            v = self._u32(2 * m).view(np.uint64)
-            lo = v >> np.uint64(32)
-            v &= np.uint64(0x1FFFFF)
-            v <<= np.uint64(32)
-            v |= lo
             o = out[s:s + m]
-            np.copyto(o, v.view(np.int64), casting="unsafe")
+            np.copyto(o, self._k53(m).view(np.int64), casting="unsafe")
             o *= 2.0 ** -53
         return out
 
@@ -325,9 +338,7 @@ class Generator:
             else:
                 o *= d
                 o += lo
-        top = _F(1 - 2.0 ** -24)
-        top = top if plain else M.fma32(top, d, lo) if _TORCH_VEC else top * d + lo
-        return out, top
+        return out, 1 - 2.0 ** -24 if plain else _largest(1 - 2.0 ** -24, d, lo, hi, 29)
 
     def _uniform64(self, n, lo, hi, out=None):
         out = np.empty(n, np.float64) if out is None else out
@@ -337,10 +348,7 @@ class Generator:
             o = self._u53_into(out[s:s + m])
             if not plain:
                 o[:] = M.fma64(o, d, lo) if _TORCH_VEC else o * d + lo
-        top = 1 - 2.0 ** -53
-        if not plain:
-            top = float(M.fma64(top, d, lo)) if _TORCH_VEC else top * d + lo
-        return out, top
+        return out, 1 - 2.0 ** -53 if plain else _largest(1 - 2.0 ** -53, d, lo, hi, 0)
 
     def normal(self, shape, mean=0.0, std=1.0, dtype=np.float32, out=None):
         """Normals; ``out`` as for uniform."""
@@ -391,11 +399,10 @@ class Generator:
             regular = 16 * (b - extra)
             dst = np.empty((b, 16), out.dtype) if extra else out[16 * s:16 * (s + b)].reshape(b, 16)
             if vec:
-                r = raw[:16 * b]
-                for t, m in _steps(regular, _CHUNK):
-                    r[t:t + m] = self._u32(m)
+                r = self._u32_into(raw[:regular])
                 if extra:
                     self._u32(skip)
+                    r = raw[:16 * b]
                     r[regular:] = self._u32(16)
                 kernel.run(r.reshape(b, 16), dst, mean, std)
             else:
@@ -406,7 +413,7 @@ class Generator:
                     self._u32(skip)
                     u[regular:] = draw(16)
                 u = u.reshape(b, 16)
-                dst[:] = (M.box_muller64(u, mean, std, _TORCH_VEC) if f64
+                dst[:] = (M.box_muller64(u, mean, std) if f64
                           else _box_muller32_scalar_build(u, mean, std))
             if extra:
                 out[16 * s:16 * (s + b - 1)] = dst[:-1].ravel()
@@ -488,12 +495,7 @@ class Generator:
             bound = np.uint64(math.ceil(min(max(float(p), 0.0), 1.0) * 2.0 ** 53))
             hit = np.empty(n, np.bool_)
             for s, m in _steps(n, _CHUNK64):
-                v = self._u32(2 * m).view(np.uint64)
-                lo = v >> np.uint64(32)
-                v &= np.uint64(0x1FFFFF)
-                v <<= np.uint64(32)
-                v |= lo
-                np.less(v, bound, out=hit[s:s + m])
+                np.less(self._k53(m), bound, out=hit[s:s + m])
         else:
             p = np.asarray(p)
             pb = np.broadcast_to(p, shape).ravel()

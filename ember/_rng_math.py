@@ -267,8 +267,9 @@ def _finish(a, b, rest):
     return s, rest - (s - h)
 
 
-def box_muller64(u, mean, std, fused):
-    """torch's normal_fill_16<double>: (B, 16) uniforms -> (B, 16) normals."""
+def box_muller64(u, mean, std):
+    """torch's normal_fill_16<double>: (B, 16) uniforms -> (B, 16) normals
+    (torch fuses the final x * std + mean in every build)."""
     radius = libm_log((1.0 - u[:, :8]).ravel())
     radius *= -2.0
     np.sqrt(radius, out=radius)
@@ -279,7 +280,7 @@ def box_muller64(u, mean, std, fused):
     if std == 1:  # fma(x, 1, mean) is x + mean (and turns -0.0 into +0.0)
         out += mean
         return out
-    return fma64(out, std, mean) if fused else out * std + mean
+    return fma64(out, std, mean)
 
 
 def _guard(fn, v):

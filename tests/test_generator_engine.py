@@ -465,9 +465,9 @@ def test_glibc_replicas():
     assert np.array_equal(M.libm_log(x).view(np.int64), want.view(np.int64))
     t = (2.0 * math.pi) * u
     t[8:14] = [math.pi / 2, math.pi, 1.5 * math.pi, math.pi / 512, 2 * math.pi - 2.0 ** -50, 1e-300]
-    sin, cos = M.libm_sincos(t)
-    assert np.array_equal(sin.view(np.int64), np.array([math.sin(v) for v in t.tolist()]).view(np.int64))
-    assert np.array_equal(cos.view(np.int64), np.array([math.cos(v) for v in t.tolist()]).view(np.int64))
+    for got, fn in zip(M.libm_sincos(t), (math.sin, math.cos)):
+        want = np.array([fn(v) for v in t.tolist()])
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
 
 
 @pytest.mark.parametrize("larger", [None, "c", "ab"])
@@ -497,3 +497,34 @@ def test_out_argument(np_dt):
             assert np.array_equal(out, want_u.astype(out.dtype))
             assert Generator().manual_seed(3).normal((n,), 1, 2, np_dt, out=out) is out
             assert np.array_equal(out, want_n.astype(out.dtype))
+
+
+def _untemper(y):
+    """Inverse of MT19937's output tempering (each xor-shift undone by iteration)."""
+    y ^= y >> 18
+    x = y
+    for _ in range(3):
+        x = y ^ ((x << 15) & 0xEFC60000)
+    y = x & 0xFFFFFFFF
+    for _ in range(5):
+        x = y ^ ((x << 7) & 0x9D2C5680)
+    y = x & 0xFFFFFFFF
+    for _ in range(3):
+        x = y ^ (x >> 11)
+    return x & 0xFFFFFFFF
+
+
+@pytest.mark.parametrize("lo,hi,np_dt,t_dt", [(0.6, 1.5, np.float32, torch.float32),
+                                              (0.6, 1.5, np.float64, torch.float64),
+                                              (-3.0, 1.0, np.float32, torch.float32)])
+def test_uniform_top_maps_to_low(lo, hi, np_dt, t_dt):
+    # craft a state whose next draws are all ones in the low bits: the largest
+    # uniform, which for these ranges rounds onto `high` and comes back as `low`
+    state = Generator().manual_seed(5).get_state()
+    state[8:16].view(np.int32)[0] = 600  # left: next output is key[next]
+    state[16:24].view(np.uint64)[0] = 30
+    state[24 + 8 * 30:24 + 8 * 34].view(np.uint64)[:] = _untemper(0xFFFFFFFF)
+    gen = Generator()
+    gen.set_state(state)
+    torch.set_rng_state(torch.from_numpy(state))
+    assert_bits(gen.uniform((2,), lo, hi, np_dt), torch.empty(2, dtype=t_dt).uniform_(lo, hi))
