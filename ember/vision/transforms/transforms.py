@@ -301,28 +301,26 @@ class RandomCrop(nn.Module):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip(nn.Module):
+class _RandomFlip(nn.Module):
+    """Flip with probability p; a sibling base so neither flip is an instance of the other."""
+
     def __init__(self, p=0.5):
         super().__init__()
         self.p = p
 
     def forward(self, img):
-        return F.hflip(img) if _rand1() < self.p else img
+        return self._flip(img) if _rand1() < self.p else img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomVerticalFlip(nn.Module):
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
+class RandomHorizontalFlip(_RandomFlip):
+    _flip = staticmethod(F.hflip)
 
-    def forward(self, img):
-        return F.vflip(img) if _rand1() < self.p else img
 
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+class RandomVerticalFlip(_RandomFlip):
+    _flip = staticmethod(F.vflip)
 
 
 class RandomPerspective(nn.Module):
