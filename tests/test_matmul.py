@@ -448,3 +448,29 @@ def test_matmul_double_backward():
             expected = gg.numpy()
         else:
             np.testing.assert_allclose(gg.numpy(), expected, rtol=1e-10)
+
+
+# --- gradient layout: a leaf's .grad has the leaf's strides (PyTorch's layout contract) ----
+
+@pytest.mark.parametrize("wshape,xshape", [((4, 3), (2, 3)), ((1, 3), (2, 3)), ((3, 1), (2, 1)),
+                                           ((256, 20), (5, 20))])
+def test_transposed_weight_grad_layout(wshape, xshape):
+    def f(m, w, x):
+        y = m.mm(x, w.t()), m.addmm(m.zeros(w.shape[0]), x, w.t()), x @ w.t()
+        return sum(v.sum() for v in y)
+    t_w = torch.randn(*wshape, requires_grad=True)
+    t_x = torch.randn(*xshape)
+    e_w = ember.tensor(t_w.detach().numpy(), requires_grad=True)
+    e_x = ember.tensor(t_x.numpy())
+    f(torch, t_w, t_x).backward()
+    f(ember, e_w, e_x).backward()
+    assert e_w.grad.stride() == t_w.grad.stride()
+    np.testing.assert_allclose(e_w.grad.numpy(), t_w.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_column_major_leaf_grad_layout():
+    # a leaf that is itself a transposed view keeps a column-major gradient
+    check(lambda m, a, b: m.mm(a.t(), b), a=np.random.rand(5, 3), b=np.random.rand(5, 4),
+          grad=True)
+    check(lambda m, a, b: m.mm(b.t(), a.t()), a=np.random.rand(4, 3), b=np.random.rand(3, 5),
+          grad=True)

@@ -555,3 +555,32 @@ TOP_LEVEL = [
 @pytest.mark.parametrize("expr", TOP_LEVEL)
 def test_top_level_functions(expr):
     check(lambda m, x: eval(expr, {}, dict(m=m, x=x)), grad=True, match=True, x=R(2, 3, 8))
+
+
+# --- relu/threshold backward: an infinite or nan gradient is still zeroed where masked --------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("expr", ["m.relu(x)", "m.nn.functional.relu(x * 1, inplace=True)",
+                                  "m.nn.functional.threshold(x, 0.5, -2.0)",
+                                  "m.nn.functional.threshold(x * 1, 0.5, 3.0, inplace=True)",
+                                  "m.relu(x.t())"])
+def test_threshold_backward_masks_exactly(expr, dtype):
+    x = np.array([[-1.0, 0.0, 0.5, 2.0, np.nan], [3.0, -0.0, 0.7, -4.0, 1e-30]], dtype)
+    g = np.array([[np.inf, np.nan, -np.inf, 1.5, 2.0], [-0.0, np.inf, np.nan, np.nan, 7.0]],
+                 dtype)
+
+    def run(m):
+        xt = m.tensor(x, requires_grad=True)
+        y = eval(expr, {"m": m, "x": xt})
+        out = y.detach().numpy().copy()
+        y.backward(m.tensor(g if y.shape == g.shape else g.T))
+        return out, xt.grad.numpy()
+    (ey, eg), (ty, tg) = run(ember), run(torch)
+    np.testing.assert_array_equal(ey, ty)
+    np.testing.assert_array_equal(eg, tg)
+
+
+def test_relu_double_backward():
+    # with create_graph the mask is recorded, so second derivatives still flow
+    check(lambda m, x: m.autograd.grad(m.relu(x).pow(2).sum(), x, create_graph=True)[0],
+          x=np.random.randn(4, 3), grad=True)

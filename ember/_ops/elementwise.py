@@ -703,7 +703,7 @@ frac = _unary("FracBackward0", lambda a: a - np.trunc(a), lambda c, g, x: g, kin
 _round0 = _unary("RoundBackward0", lambda a: a.copy() if a.dtype.kind in "iu" else np.rint(a),
                  _zero_grad, kind="same", reject=("bool", "complex"), kernel="round_vml_cpu")
 relu = _unary("ReluBackward0", lambda a: np.maximum(0, a).astype(a.dtype, copy=False),
-              lambda c, g, x: where(c.result <= 0, 0.0, g), kind="same",
+              lambda c, g, x: _threshold_backward(g, c.result, 0), kind="same",
               saves_output=True, reject=("bool", "complex"), messages={
                   "bool": (NotImplementedError, "Boolean inputs not supported for relu"),
                   "complex": (NotImplementedError, "clamp is not supported for complex types")})
@@ -804,6 +804,7 @@ install({
 # Comparisons, logic, where, clamp... live in pointwise; ``ember.`` sees them through here.
 from . import pointwise as _pointwise  # noqa: E402
 from .pointwise import *  # noqa: E402,F401,F403
+from .pointwise import _threshold_backward  # noqa: E402
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",

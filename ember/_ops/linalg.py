@@ -77,11 +77,31 @@ def _reshape(t, *shape):
 _mm = Op("MmBackward0", lambda ctx, a, b: _np_matmul(a, b))
 
 
+def _column_major(t):
+    st = t.stride()
+    return st[0] == 1 and st[1] == t._data.shape[0]
+
+
+def _mat1_grad(g, a, b):
+    """d(a @ b)/da, laid out like ``a``: a column-major ``a`` (a transposed
+    weight) gets a column-major gradient, as PyTorch's kernels produce it, so
+    the leaf's ``.grad`` comes out with the parameter's own strides."""
+    if _column_major(a):
+        return _mT(mm(_conj(b), _mT(g)))
+    return mm(g, _conj(_mT(b)))
+
+
+def _mat2_grad(g, a, b):
+    if _column_major(b):
+        return _mT(mm(_mT(g), _conj(a)))
+    return mm(_conj(_mT(a)), g)
+
+
 @_mm.backward
 def _(ctx, g):
     a, b = ctx.inputs
     n = ctx.needs_input_grad
-    return (mm(g, _conj(_mT(b))) if n[0] else None), (mm(_conj(_mT(a)), g) if n[1] else None)
+    return (_mat1_grad(g, a, b) if n[0] else None), (_mat2_grad(g, a, b) if n[1] else None)
 
 
 def _check_same(a, b):
@@ -269,8 +289,8 @@ def _(ctx, g):
     beta, alpha = ctx.kw.get("beta", 1), ctx.kw.get("alpha", 1)
     n = ctx.needs_input_grad
     return (_scaled(g, beta) if n[0] else None,
-            _scaled(mm(g, _conj(_mT(b))), alpha) if n[1] else None,
-            _scaled(mm(_conj(_mT(a)), g), alpha) if n[2] else None)
+            _scaled(_mat1_grad(g, a, b), alpha) if n[1] else None,
+            _scaled(_mat2_grad(g, a, b), alpha) if n[2] else None)
 
 
 def _expand_check(shape, target):

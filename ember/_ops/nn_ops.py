@@ -13,6 +13,7 @@ from .. import _errors
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install
 from .inplace import apply_inplace
+from .pointwise import _threshold_backward
 
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -325,16 +326,23 @@ def hardshrink(input, lambd=0.5):
 
 
 def _threshold_fwd(c, a, threshold, value):
-    return np.where(a > threshold, a, np.asarray(value).astype(a.dtype))
+    # nan is not <= threshold, so it stays nan
+    return np.where(a <= threshold, np.asarray(value).astype(a.dtype), a)
 
 
 _threshold = _unary_op("ThresholdBackward0", _threshold_fwd,
-                       lambda c, g: g * (c.inputs[0] > c.kw["threshold"]))
+                       lambda c, g: _threshold_backward(g, c.inputs[0], c.kw["threshold"]))
 
 
-_threshold_ip = _unary_op("ThresholdBackward1", _threshold_fwd,
-                          lambda c, g: g * (c.result > c.kw["threshold"]), saves_output=True,
-                          saves=())
+def _threshold_ip_fwd(c, a, threshold, value):
+    # the input is overwritten: keep which entries were replaced
+    c.replaced = _wrap(np.less_equal(a, threshold))
+    return _threshold_fwd(c, a, threshold, value)
+
+
+_threshold_ip = _unary_op(
+    "ThresholdBackward1", _threshold_ip_fwd,
+    lambda c, g: _pick(c.replaced, 0.0, g, g), saves_output=True, saves=())
 
 
 def threshold(input, threshold, value, inplace=False):

@@ -1,6 +1,7 @@
 """Binary math (maximum, atan2, hypot, copysign...), comparisons, logic and bit ops,
 predicates, and the selecting/ternary ops: where, clamp, lerp, addcmul/addcdiv,
 nan_to_num.  Re-exported by elementwise, whose helpers they share."""
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
 from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, checked_scalar, finish, fix_layout,
                     install, like_input, not_implemented, operand, opmath, preserve_copy,
@@ -289,6 +290,24 @@ def where(condition, input=None, other=None, *, out=None):
         raise RuntimeError(f"Expected out type to be {TYPE_NAMES[dt.name]} but got "
                            f"{TYPE_NAMES[out.dtype.name]}")
     return _out(_where(input, other, dt=dt, cond=condition._data), out)
+
+
+_MASK_INT = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+
+
+def _threshold_backward(grad, self, threshold):
+    """``grad`` where ``self > threshold`` (nan counts as above), else 0: the
+    backward of relu and threshold.  Without a graph to record, a float32/float64
+    gradient is masked with integer bit operations, exact and several times faster
+    than ``np.where`` on an unpredictable mask."""
+    g, x = grad._data, self._data
+    it = _MASK_INT.get(g.dtype)
+    if it is None or _grad_state.enabled or g.shape != x.shape or not g.ndim:
+        return where(self <= threshold, 0.0, grad)
+    keep = np.less_equal(x, threshold).astype(it)  # 1 where zeroed
+    keep -= 1                                      # 0 there, all ones elsewhere
+    np.bitwise_and(g.view(it), keep, out=keep)
+    return _wrap(keep.view(g.dtype))
 
 
 def _clamp_fwd(ctx, a, lo, hi, dt):

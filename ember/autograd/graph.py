@@ -119,8 +119,7 @@ class AccumulateGrad(Node):
             return ()
         old = var._grad
         if old is None:
-            # A fresh copy: the incoming gradient may be shared with other leaves.
-            var._grad = grad if _grad_state.enabled else grad.detach().clone()
+            var._grad = grad if _grad_state.enabled else _obey_layout(grad, var)
         elif _grad_state.enabled:
             var._grad = old + grad
         else:
@@ -307,6 +306,28 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     f"The differentiated Tensor at index {i} appears to not have been used "
                     "in the graph. Set allow_unused=True if this is the desired behavior.")
     return results
+
+
+def _obey_layout(grad, var):
+    """The ``.grad`` a leaf gets from its first gradient: a copy (the incoming one
+    may be shared with other leaves or the user) with the leaf's own strides, as
+    PyTorch's layout contract has it."""
+    from .._ops._util import is_dense, _ndarray, preserve_copy
+    from .._tensor import _wrap
+    from .._backend import np
+    d, v = grad._data, var._data
+    dense = is_dense(v)
+    # strides along size-1 dims do not count, as in PyTorch's contract
+    if all(a == b or n == 1 for a, b, n in zip(d.strides, v.strides, d.shape)) \
+            if dense else d.flags.c_contiguous:
+        return _wrap(preserve_copy(d))
+    if dense:
+        out = _ndarray.__new__(_ndarray, v.shape, d.dtype, np.empty(v.size, d.dtype), 0,
+                               tuple(s // v.itemsize * d.itemsize for s in v.strides))
+    else:
+        out = np.empty(d.shape, d.dtype)
+    out[...] = d
+    return _wrap(out)
 
 
 def _accumulate_into(t, g):
