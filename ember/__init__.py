@@ -137,12 +137,14 @@ def are_deterministic_algorithms_enabled():
 
 
 def set_num_threads(n):
-    """NumPy's BLAS sets its own threads; accepted for compatibility."""
+    """Threads for ember's own parallel kernels (NumPy's BLAS keeps its own)."""
+    from ._backend import parallel
+    parallel.set_num_threads(n)
 
 
 def get_num_threads():
-    import os
-    return os.cpu_count() or 1
+    from ._backend import parallel
+    return parallel.get_num_threads()
 
 
 def set_num_interop_threads(n):

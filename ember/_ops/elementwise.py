@@ -1,4 +1,6 @@
-"""Elementwise ops: arithmetic, unary math, comparisons, logical ops, where, clamp.
+"""Elementwise arithmetic: add/sub/rsub, mul/div/floor_divide, remainder/fmod, pow, and
+the dtype-conversion and copy ops (to, clone, contiguous).  Unary math lives in
+unary, comparisons/logic/where/clamp in pointwise; both are re-exported here.
 
 Operands are brought to PyTorch's result dtype first (``result_dtype``).  float16
 and bfloat16 are computed in float32 and rounded once, as PyTorch's CPU kernels
@@ -6,22 +8,19 @@ do; where PyTorch's kernel reads a scalar second operand unrounded (mul, div)
 so do we.  Results are laid out in memory as PyTorch lays them out
 (``fix_layout``), which only costs anything for non-contiguous inputs.
 """
-import builtins
 import math
 
 from .. import _errors
 from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
-from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, cast_array, finish, fix_layout,
-                    install, not_implemented, operand, opmath, preserve_copy,
-                    checked_scalar, like_input, qualified_node, result_dtype,
-                    scalar_opmath)
+from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, install,
+                    not_implemented, operand, opmath, preserve_copy, checked_scalar,
+                    qualified_node, result_dtype, scalar_opmath)
 
 _ndarray = np.ndarray
 _F32 = np.dtype(np.float32)
-_LN2 = math.log(2.0)
-_LN10 = math.log(10.0)
 _INT, _FLOAT = D._CATEGORY_INT, D._CATEGORY_FLOAT
+_CPLX = ("complex",)
 
 
 def _shape(x):
@@ -560,185 +559,6 @@ def float_power(input, exponent, *, out=None):
     return _out(pow(x, e), out)
 
 
-# --- unary math --------------------------------------------------------------------------
-
-def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_output=False,
-           messages=None):
-    """A unary op: ``fn`` on arrays; ``backward(ctx, g, x)`` on Tensors.
-
-    kind "float": integer inputs compute in the default float dtype; "same": the
-    input dtype is kept.  ``reject`` lists dtype categories PyTorch has no kernel
-    for (named ``kernel``), ``messages`` overrides the error text per category.
-    """
-    def fwd(ctx, a, dt):
-        if dt.np in HALF:
-            r = fn(cast_array(a, dt.np).astype(_F32)).astype(dt.np)
-        else:
-            r = fn(a if a.dtype == dt.np else cast_array(a, dt.np))
-            if type(r) is not _ndarray:
-                r = np.asarray(r)
-            # complex inputs keep the kernel's dtype (abs of complex is real)
-            if r.dtype != dt.np and not dt.is_complex:
-                r = finish(r, dt)
-        return r if r.ndim < 2 else like_input(r, a)
-
-    # backward formulas written on the result never read the input
-    op = Op(name, fwd, saves=() if saves_output else None, saves_output=saves_output)
-    op.backward(lambda ctx, g: backward(ctx, g, ctx.inputs[0]))
-    kname = kernel or name.replace("Backward0", "").lower() + "_cpu"
-
-    def public(input, *, out=None):
-        d = input.dtype
-        if d in _FLOATS and out is None and not (_grad_state.enabled and input._requires_grad):
-            a = input._data  # the hot path: no graph, no casts
-            r = fn(a)
-            return _wrap(r if type(r) is not _ndarray or (r.strides == a.strides and
-                                                           1 not in a.shape)
-                         else like_input(r, a))
-        if reject:
-            cat = "bool" if d is D.bool else "int" if d.category == _INT else \
-                "complex" if d.is_complex else "float"
-            if cat in reject:
-                if messages and cat in messages:
-                    raise messages[cat][0](messages[cat][1])
-                raise not_implemented(kname, d)
-        dt = d if kind == "same" or d.is_floating_point or d.is_complex else \
-            D.get_default_dtype()
-        return _out(op(input, dt=dt), out, same=kind == "same")
-    public.__name__ = name.replace("Backward0", "").lower()
-    return public
-
-
-def _zero_grad(ctx, g, x):
-    return g * 0
-
-
-def _special(name):
-    def fn(a):
-        from scipy import special
-        return getattr(special, name)(a).astype(a.dtype, copy=False)
-    return fn
-
-
-_SQRT_PI_2 = 2.0 / math.sqrt(math.pi)
-_CPLX = ("complex",)
-
-exp = _unary("ExpBackward0", np.exp, lambda c, g, x: g * c.result, saves_output=True)
-exp2 = _unary("Exp2Backward0", np.exp2, lambda c, g, x: g * c.result * _LN2, saves_output=True)
-expm1 = _unary("Expm1Backward0", np.expm1, lambda c, g, x: g * (c.result + 1),
-               saves_output=True)
-log = _unary("LogBackward0", np.log, lambda c, g, x: g / x)
-log2 = _unary("Log2Backward0", np.log2, lambda c, g, x: g / (x * _LN2))
-log10 = _unary("Log10Backward0", np.log10, lambda c, g, x: g / (x * _LN10))
-log1p = _unary("Log1PBackward0", np.log1p, lambda c, g, x: g / (x + 1))
-sqrt = _unary("SqrtBackward0", np.sqrt, lambda c, g, x: g / (2 * c.result), saves_output=True)
-rsqrt = _unary("RsqrtBackward0", lambda a: 1 / np.sqrt(a),
-               lambda c, g, x: -0.5 * g * c.result.pow(3), saves_output=True)
-sin = _unary("SinBackward0", np.sin, lambda c, g, x: g * x.cos())
-cos = _unary("CosBackward0", np.cos, lambda c, g, x: g * -x.sin())
-tan = _unary("TanBackward0", np.tan, lambda c, g, x: g * (1 + c.result.pow(2)),
-             saves_output=True)
-asin = _unary("AsinBackward0", np.arcsin, lambda c, g, x: g * (-x * x + 1).rsqrt())
-acos = _unary("AcosBackward0", np.arccos, lambda c, g, x: g * -((-x * x + 1).rsqrt()))
-atan = _unary("AtanBackward0", np.arctan, lambda c, g, x: g / (x * x + 1))
-sinh = _unary("SinhBackward0", np.sinh, lambda c, g, x: g * x.cosh())
-cosh = _unary("CoshBackward0", np.cosh, lambda c, g, x: g * x.sinh())
-tanh = _unary("TanhBackward0", np.tanh, lambda c, g, x: g * (1 - c.result.pow(2)),
-              saves_output=True)
-asinh = _unary("AsinhBackward0", np.arcsinh, lambda c, g, x: g * (x.pow(2) + 1).rsqrt())
-acosh = _unary("AcoshBackward0", np.arccosh, lambda c, g, x: g * (x * x - 1).rsqrt())
-atanh = _unary("AtanhBackward0", np.arctanh, lambda c, g, x: g * 1 / (1 - x.pow(2)))
-erf = _unary("ErfBackward0", _special("erf"), lambda c, g, x: _SQRT_PI_2 * (-x.pow(2)).exp() * g,
-             reject=_CPLX, kernel="erf_vml_cpu")
-erfc = _unary("ErfcBackward0", _special("erfc"),
-              lambda c, g, x: -_SQRT_PI_2 * (-x.pow(2)).exp() * g,
-              reject=_CPLX, kernel="erfc_vml_cpu")
-erfinv = _unary("ErfinvBackward0", _special("erfinv"),
-                lambda c, g, x: (math.sqrt(math.pi) / 2) * c.result.pow(2).exp() * g,
-                saves_output=True, reject=_CPLX, kernel="erfinv_vml_cpu")
-
-
-def _sigmoid_np(a):
-    # exp(-|x|) never overflows; both branches agree with 1/(1+exp(-x)).
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
-
-
-def _sign_np(a):
-    if a.dtype == np.bool_:
-        return a.copy()
-    s = np.sign(a)
-    return np.where(np.isnan(s), 0, s).astype(a.dtype) if a.dtype.kind == "f" else s
-
-
-sigmoid = _unary("SigmoidBackward0", _sigmoid_np,
-                 lambda c, g, x: g * (1 - c.result) * c.result, saves_output=True)
-reciprocal = _unary("ReciprocalBackward0", lambda a: 1 / a,
-                    lambda c, g, x: -g * (c.result * c.result), saves_output=True)
-_BOOL_NEG = (NotImplementedError, "Negation, the `-` operator, on a bool tensor is not "
-             "supported. If you are trying to invert a mask, use the `~` or `logical_not()` "
-             "operator instead.")
-neg = _unary("NegBackward0", np.negative, lambda c, g, x: -g, kind="same", reject=("bool",),
-             messages={"bool": _BOOL_NEG})
-abs = _unary("AbsBackward0", np.abs, lambda c, g, x: g * x.sgn(), kind="same",
-             reject=("bool",))
-sign = _unary("SignBackward0", _sign_np, _zero_grad, kind="same", reject=_CPLX, messages={
-    "complex": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support "
-                "complex numbers. Please use torch.sgn instead.")})
-sgn = _unary("SgnBackward0", _sign_np, _zero_grad, kind="same")
-
-
-def _rounding(name, fn):
-    return _unary(f"{name.capitalize()}Backward0", lambda a: a.copy() if a.dtype.kind in "iu"
-                  else fn(a), _zero_grad, kind="same", reject=("bool", "complex"),
-                  kernel=f"{name}_vml_cpu", messages={"complex": (
-                      NotImplementedError, f"{name} is not supported for complex inputs")})
-
-
-floor = _rounding("floor", np.floor)
-ceil = _rounding("ceil", np.ceil)
-trunc = _rounding("trunc", np.trunc)
-frac = _unary("FracBackward0", lambda a: a - np.trunc(a), lambda c, g, x: g, kind="same",
-              reject=("bool", "int", "complex"))
-_round0 = _unary("RoundBackward0", lambda a: a.copy() if a.dtype.kind in "iu" else np.rint(a),
-                 _zero_grad, kind="same", reject=("bool", "complex"), kernel="round_vml_cpu")
-relu = _unary("ReluBackward0", lambda a: np.maximum(0, a).astype(a.dtype, copy=False),
-              lambda c, g, x: _threshold_backward(g, c.result, 0), kind="same",
-              saves_output=True, reject=("bool", "complex"), messages={
-                  "bool": (NotImplementedError, "Boolean inputs not supported for relu"),
-                  "complex": (NotImplementedError, "clamp is not supported for complex types")})
-negative = neg
-absolute = abs
-fix = trunc
-arcsin, arccos, arctan = asin, acos, atan
-arcsinh, arccosh, arctanh = asinh, acosh, atanh
-
-
-def _round_dec_fwd(ctx, a, dt, decimals):
-    x = a.astype(_F32) if a.dtype in HALF else a
-    p = x.dtype.type(10.0 ** builtins.abs(decimals))
-    r = np.rint(x * p) / p if decimals > 0 else np.rint(x / p) * p
-    return r.astype(a.dtype, copy=False)
-
-
-_round_dec = Op("RoundBackward1", _round_dec_fwd, saves=())
-_round_dec.backward(lambda ctx, g: g * 0)
-
-
-def round(input, *, decimals=0, out=None):
-    if decimals == 0:
-        return _round0(input, out=out)
-    if not input.dtype.is_floating_point:
-        raise not_implemented("round_cpu", input.dtype)
-    return _out(_round_dec(input, dt=input.dtype, decimals=decimals), out, same=True)
-
-
-def positive(input):
-    if input.dtype is D.bool:
-        raise NotImplementedError("The `+` operator, on a bool tensor is not supported.")
-    return input
-
-
 # --- dtype conversion and copies ------------------------------------------------------
 
 _to = Op("ToCopyBackward0", lambda ctx, a, dt: preserve_copy(a, dt.np), saves=())
@@ -788,30 +608,19 @@ install({
     "__rtruediv__": lambda s, o: mul(reciprocal(s), o),
     "__floordiv__": floor_divide, "__rfloordiv__": _swap(floor_divide),
     "__mod__": remainder, "__rmod__": _swap(remainder), "__pow__": pow, "__rpow__": _swap(pow),
-    "__neg__": neg, "__pos__": positive, "__abs__": abs,
-    "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10,
-    "log1p": log1p, "sqrt": sqrt, "rsqrt": rsqrt, "sin": sin, "cos": cos, "tan": tan,
-    "asin": asin, "acos": acos, "atan": atan, "arcsin": asin, "arccos": acos,
-    "arctan": atan, "sinh": sinh, "cosh": cosh, "tanh": tanh, "asinh": asinh,
-    "acosh": acosh, "atanh": atanh, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh,
-    "erf": erf, "erfc": erfc, "erfinv": erfinv, "sigmoid": sigmoid, "reciprocal": reciprocal,
-    "neg": neg, "negative": neg, "abs": abs, "absolute": abs, "sign": sign, "sgn": sgn,
-    "floor": floor, "ceil": ceil, "trunc": trunc, "fix": trunc, "frac": frac, "round": round,
-    "relu": relu, "positive": positive, "fmod": fmod, "remainder": remainder,
+    "fmod": fmod, "remainder": remainder,
     "clone": clone, "contiguous": contiguous,
 })
 
-# Comparisons, logic, where, clamp... live in pointwise; ``ember.`` sees them through here.
+# Comparisons, logic, where, clamp... live in pointwise, unary math in unary; ``ember.`` sees
+# them through here.  pointwise first: unary imports from it.
 from . import pointwise as _pointwise  # noqa: E402
 from .pointwise import *  # noqa: E402,F401,F403
-from .pointwise import _threshold_backward  # noqa: E402
+from .pointwise import _threshold_backward  # noqa: E402,F401  (still importable from here)
+from . import unary as _unary_ops  # noqa: E402
+from .unary import *  # noqa: E402,F401,F403
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-    "floor_divide", "pow", "square", "float_power", "rsub", "exp", "exp2", "expm1", "log",
-    "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "asin", "acos", "atan",
-    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-    "arcsinh", "arccosh", "arctanh", "erf", "erfc", "erfinv", "sigmoid", "reciprocal", "neg",
-    "negative", "abs", "absolute", "sign", "sgn", "floor", "ceil", "trunc", "fix", "frac",
-    "round", "relu", "positive", "fmod", "remainder", "clone",
-] + _pointwise.__all__
+    "floor_divide", "pow", "square", "float_power", "rsub",
+] + _unary_ops.__all__ + ["fmod", "remainder", "clone"] + _pointwise.__all__

@@ -1,24 +1,22 @@
-"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, all/any, norms, median and
-mode; and the cumulative ops cumsum, cumprod, cummax, cummin.
+"""Reductions: sum, mean, prod, var/std, max/min, amax/amin, argmax/argmin, logsumexp,
+all/any, and the dim helpers the other reduction modules share.  The cumulative ops
+(cumulative), norms (norms) and median/mode (median) live in their own modules and are
+re-exported here.
 
 Dims are taken as PyTorch takes them: an int, a sequence, or None (and mostly ``()``) for
 all of them; a 0-d tensor accepts dim 0 or -1 and reduces nothing.  Floating sums follow
-NumPy's pairwise summation (PyTorch uses a cascade; both are accurate to a few ulps),
-variances use two passes in float64, and cumulative sums accumulate in float64 as
-PyTorch's CPU kernels do.
+NumPy's pairwise summation (PyTorch uses a cascade; both are accurate to a few ulps), and
+variances use two passes in float64.
 """
 import builtins
 import math
 import warnings
 
 from .. import _errors
-from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
-from ._util import D, Tensor, _wrap, np, install, canonical_dims, result_dtype
+from ._util import D, Tensor, _wrap, np, install, canonical_dims
 from .elementwise import maximum, minimum, where, _out
-from .sort import (RT, _c, place_grad, evenly_grad, dim_alias, real_only, _nonempty_dim,
-                   _dim_of, _rows, _real, _std_sort, _insertion_sort, _nth_element, _pick_out,
-                   _select_bwd)
+from .sort import RT, _c, place_grad, evenly_grad, dim_alias, real_only, _nonempty_dim
 
 
 class _Unset:
@@ -556,364 +554,20 @@ def _logical_reduce(npf):
 all, any = dim_alias(_logical_reduce(np.all)), dim_alias(_logical_reduce(np.any))
 
 
-# --- cumsum, cumprod, cummax, cummin ---------------------------------------------------
-
-def _cum_acc(dt):
-    return np.float64 if dt.is_floating_point else np.complex128 if dt.is_complex else dt.np.type
-
-
-def _cumsum_fwd(ctx, a, dim, dt):
-    if a.ndim == 0:
-        return a.astype(dt.np)
-    return _c(np.cumsum(a, axis=dim, dtype=_cum_acc(dt)).astype(dt.np, copy=False))
-
-
-def _rcumsum_fwd(ctx, a, dim, dt):
-    if a.ndim == 0:
-        return a.copy()
-    flip = np.flip(a, dim)
-    return _c(np.flip(np.cumsum(flip, axis=dim, dtype=_cum_acc(dt)), dim).astype(a.dtype))
-
-
-_cumsum = Op("CumsumBackward0", _cumsum_fwd, saves=())
-_rcumsum = Op("CumsumBackward0", _rcumsum_fwd, saves=())  # sum over j >= i
-_cumsum.backward(lambda ctx, g: _rcumsum(g, dim=ctx.kw["dim"], dt=g.dtype))
-_rcumsum.backward(lambda ctx, g: _cumsum(g, dim=ctx.kw["dim"], dt=g.dtype))
-
-
-@dim_alias
-def cumsum(input, dim, *, dtype=None, out=None):
-    d = _errors.wrap_dim(dim, input.dim())
-    return _out(_cumsum(input, dim=d, dt=_sum_dtype(input, dtype)), out)
-
-
-def _cumprod_fwd(ctx, a, dim, dt):
-    if a.ndim == 0:
-        return a.astype(dt.np)
-    return _c(np.cumprod(a, axis=dim, dtype=_cum_acc(dt)).astype(dt.np, copy=False))
-
-
-_cumprod = Op("CumprodBackward0", _cumprod_fwd, saves_output=True)
-
-
-@_cumprod.backward
-def _(ctx, g):
-    x, d = ctx.inputs[0], ctx.kw["dim"]
-    if x.dim() == 0:
-        return g
-    out = ctx.result
-    zero = x._data == 0
-    if not zero.any():
-        return _rcumsum(g * out, dim=d, dt=g.dtype) / x
-    if _grad_state.enabled:  # create_graph: the exact O(n^2) form, differentiable throughout
-        return _cumprod_grad_exact(g, x, d)
-    # Past the first zero z of a slice the output is 0: a nonzero x_i gets the usual sum
-    # (which is 0 past z), x_z gets sum_{j>=z} g_j * prod_{k<=j, k!=z} x_k, later zeros 0.
-    n = x._data.shape[d]
-    pos = np.arange(n).reshape([-1 if i == d else 1 for i in range(x.dim())])
-    z = np.where(zero.any(d, keepdims=True), np.argmax(zero, axis=d, keepdims=True), n)
-    at = _wrap(pos == z)
-    nz = _wrap(~zero)
-    t1 = where(nz, _rcumsum(g * out, dim=d, dt=g.dtype) / where(nz, x, 1.0), 0.0)
-    s = (g * where(at, 1.0, x).cumprod(d) * _wrap(pos >= z)).sum(d, keepdim=True)
-    return t1 + where(at, s, 0.0)
-
-
-def _cumprod_grad_exact(g, x, d):
-    """d/dx_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, one k at a time (as PyTorch does)."""
-    from .shape import cat
-    n, cols = x._data.shape[d], []
-    col = x._data.shape[:d] + (1,) + x._data.shape[d + 1:]
-    for k in range(n):
-        # prod_{i<=j, i!=k} x_i for every j: 0 before k, then prod(x[:k]) * cumprod(x[k+1:])
-        until = x.narrow(d, 0, k).prod(d, keepdim=True) if k else _wrap(
-            np.ones(col, g._data.dtype))
-        parts = [_wrap(np.zeros(col[:d] + (k,) + col[d + 1:], g._data.dtype)), until]
-        if k < n - 1:
-            parts.append(until * x.narrow(d, k + 1, n - k - 1).cumprod(d))
-        cols.append((g * cat(parts, d)).sum(d, keepdim=True))
-    return cat(cols, d)
-
-
-@dim_alias
-def cumprod(input, dim, *, dtype=None, out=None):
-    d = _errors.wrap_dim(dim, input.dim())
-    return _out(_cumprod(input, dim=d, dt=_sum_dtype(input, dtype)), out)
-
-
-def _cumext_op(name, acc_ufunc):
-    def fwd(ctx, a, dim):
-        if a.ndim == 0:
-            return a.copy(), np.zeros((), np.int64)
-        v = acc_ufunc.accumulate(a, axis=dim)
-        # the index moves to j when a[j] reaches the running extreme (ties: the latest)
-        # or is NaN; once the extreme is NaN only a later NaN moves it.
-        upd = a == v
-        if a.dtype.kind in "fc":
-            upd |= np.isnan(a)
-        pos = np.arange(a.shape[dim]).reshape([-1 if i == dim else 1 for i in range(a.ndim)])
-        idx = np.maximum.accumulate(np.where(upd, pos, 0), axis=dim)
-        if ctx is not None:
-            ctx.idx = idx
-        return _c(v), _c(idx.astype(np.int64, copy=False))
-
-    op = Op(name, fwd, saves=(), n_outputs=2, nondiff_outputs=(1,))
-
-    @op.backward
-    def _(ctx, g, _gi=None):
-        shape = ctx.inputs[0]._data.shape
-        if not shape:
-            return g
-        return place_grad(g, ctx.idx, ctx.kw["dim"], shape, accumulate=True)
-    return op
-
-
-_cummax, _cummin = _cumext_op("CummaxBackward0", np.maximum), _cumext_op("CumminBackward0",
-                                                                          np.minimum)
-
-
-@dim_alias
-def cummax(input, dim, *, out=None):
-    real_only(input, "cummax_cpu")
-    return RT.cummax(_cummax(input, dim=_errors.wrap_dim(dim, input.dim())))
-
-
-@dim_alias
-def cummin(input, dim, *, out=None):
-    real_only(input, "cummin_cpu")
-    return RT.cummin(_cummin(input, dim=_errors.wrap_dim(dim, input.dim())))
-
-
-# --- norms -----------------------------------------------------------------------------
-
-def _vnorm_np(a, ord, axes, keepdim):
-    x = np.abs(a)
-    if ord == 2:
-        r = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
-    elif ord == math.inf:
-        r = np.max(x, axis=axes, keepdims=keepdim)
-    elif ord == -math.inf:
-        r = np.min(x, axis=axes, keepdims=keepdim)
-    elif ord == 0:
-        r = np.sum(x != 0, axis=axes, keepdims=keepdim, dtype=x.dtype)
-    elif ord == 1:
-        r = np.sum(x, axis=axes, keepdims=keepdim)
-    else:
-        r = np.sum(x ** x.dtype.type(ord), axis=axes, keepdims=keepdim) ** x.dtype.type(1 / ord)
-    return _c(np.asarray(r).astype(x.dtype, copy=False))
-
-
-def _vnorm_grad(g, x, r, ord, axes, keepdim):
-    """PyTorch's norm_backward for a vector norm ``r`` of ``x`` over ``axes``."""
-    shape = x._data.shape
-    gk, rk = _kd(g, shape, axes, keepdim), _kd(r, shape, axes, keepdim)
-    if ord == 0:  # PyTorch leaves the gradient undefined
-        return None
-    if ord == 1:
-        return x.sign() * gk
-    if ord == 2:
-        return x * where(rk == 0, 0.0, gk / rk)
-    if math.isinf(ord):
-        return x.sign() * _amax_grad(g, np.abs(x._data), r._data, axes, keepdim)
-    if ord < 1:
-        scaled = where(x == 0, 0.0, x.sign() * x.abs().pow(ord - 1))
-        return scaled * gk * rk.pow(1 - ord)
-    scaled = x.sign() * x.abs().pow(ord - 1) if ord < 2 else x * x.abs().pow(ord - 2)
-    return scaled * where(rk == 0, 0.0, gk / rk.pow(ord - 1))
-
-
-_vnorm = Op("LinalgVectorNormBackward0",
-            lambda ctx, a, ord, axes, keepdim: _vnorm_np(a, ord, axes, keepdim),
-            saves_output=True)
-_vnorm.backward(lambda ctx, g: _vnorm_grad(g, ctx.inputs[0], ctx.result, ctx.kw["ord"],
-                                           ctx.kw["axes"], ctx.kw["keepdim"]))
-
-
-def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
-    """linalg.vector_norm (torch.norm's numeric-``p`` path)."""
-    _require_float(input, "linalg.vector_norm: Expected a floating point or complex tensor "
-                          "as input. Got {}")
-    if dtype is not None:
-        input = input.to(D.to_dtype(dtype))
-    axes = _axes(dim, input.dim())
-    ord = float(ord)
-    if ord < 0 or math.isinf(ord):
-        if input._data.size == 0 and (axes is None or builtins.any(
-                input._data.shape[d] == 0 for d in axes)):
-            name = "inf" if ord == math.inf else "-inf" if ord == -math.inf else f"{ord:g}"
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an "
-                               "empty tensor because the operation does not have an identity")
-    return _out(_vnorm(input, ord=ord, axes=axes, keepdim=keepdim), out)
-
-
-@dim_alias
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    if isinstance(p, str):
-        if p == "fro" and (dim is None or isinstance(dim, (int, np.integer)) or len(dim) <= 2):
-            return vector_norm(input, 2, dim, keepdim, dtype=dtype, out=out)
-        dims = list(range(input.dim())) if dim is None else dim
-        if isinstance(dims, int) or len(dims) != 2:
-            got = " ".join(str(d) for d in ([dims] if isinstance(dims, int) else dims))
-            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")
-        from .. import linalg
-        if not hasattr(linalg, "matrix_norm"):
-            raise NotImplementedError(f"norm(p={p!r}) needs ember.linalg.matrix_norm")
-        return linalg.matrix_norm(input, p, dims, keepdim, dtype=dtype)
-    return vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype, out=out)
-
-
-def _dist_fwd(ctx, a, b, p, dt):
-    try:
-        diff = a.astype(dt.np, copy=False) - b.astype(dt.np, copy=False)
-    except ValueError:
-        raise _errors.broadcast_mismatch(a.shape, b.shape) from None
-    return _vnorm_np(diff, p, None, False)
-
-
-_dist = Op("DistBackward0", _dist_fwd, saves_output=True)
-
-
-@_dist.backward
-def _(ctx, g):
-    a, b = ctx.inputs
-    diff = a - b
-    gd = _vnorm_grad(g, diff, ctx.result, ctx.kw["p"], None, False)
-    return (None, None) if gd is None else (gd, -gd)
-
-
-def dist(input, other, p=2):
-    if not isinstance(other, Tensor):
-        raise TypeError(f"dist(): argument 'other' (position 2) must be Tensor, not "
-                        f"{type(other).__name__}")
-    dt = result_dtype(input, other)
-    if not (dt.is_floating_point or dt.is_complex):
-        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
-                           f"Got {_type_name(dt)} instead.")
-    return _dist(input, other, p=float(p), dt=dt)
-
-
-# --- median, nanmedian, mode ---------------------------------------------------------------
-
-def _no_bool(input, kernel):
-    if input.dtype is D.bool:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
-    real_only(input, kernel.replace("nan", ""))
-
-
-def _median_all_fwd(ctx, a, ignore_nan):
-    flat = _real(a).reshape(-1)
-    if flat.dtype.kind == "f":
-        nan = np.isnan(flat)
-        if nan.any():
-            if not ignore_nan:
-                return np.array(np.nan, a.dtype)
-            flat = flat[~nan]
-        if flat.size == 0:
-            return np.array(np.nan, a.dtype)
-    k = (flat.size - 1) // 2
-    return np.array(np.partition(flat, k)[k], a.dtype)
-
-
-def _median_dim_fwd(ctx, a, dim, keepdim, ignore_nan):
-    if a.ndim == 0:
-        return a.copy(), np.zeros((), np.int64)
-    rows, mshape = _rows(a, dim)
-    r = _real(rows)
-    n = rows.shape[1]
-    order = np.argsort(r, axis=1, kind="stable")  # NaNs last; ties by position
-    ar = np.arange(len(rows))
-    if r.dtype.kind != "f":
-        pick = order[:, (n - 1) // 2]
-    elif ignore_nan:
-        cnt = n - np.isnan(r).sum(1)
-        pick = order[ar, np.maximum((cnt - 1) // 2, 0)]
-        if (cnt == 0).any():  # all NaN: which one nth_element leaves first, NaNs being equal
-            K, I = np.zeros((1, n)), np.arange(n)[None].copy()
-            _nth_element(K, I, 0)
-            pick[cnt == 0] = I[0, 0]
-    else:
-        nan = np.isnan(r)
-        pick = np.where(nan.any(1), np.argmax(nan, 1), order[:, (n - 1) // 2])
-    return _pick_out(ctx, rows, pick, mshape, dim, keepdim)
-
-
-def _median_ops(name_all, name_dim, ignore_nan):
-    op_all = Op(name_all, lambda ctx, a: _median_all_fwd(ctx, a, ignore_nan), saves_output=True)
-    op_all.backward(lambda ctx, g: evenly_grad(g, ctx.inputs[0]._data, ctx.result._data))
-    op_dim = Op(name_dim, lambda ctx, a, dim, keepdim: _median_dim_fwd(
-        ctx, a, dim, keepdim, ignore_nan), saves=(), n_outputs=2, nondiff_outputs=(1,))
-    op_dim.backward(_select_bwd)
-
-    def fn(input, dim=None, keepdim=False, *, out=None):
-        name = "nanmedian" if ignore_nan else "median"
-        if dim is None:
-            _no_bool(input, "median_cpu" if not ignore_nan else "nanmedian_cpu")
-            return op_all(input)
-        d = _dim_of(input, dim)
-        _nonempty_dim(name, input, d)
-        _no_bool(input, "median_out" if not ignore_nan else "nanmedian_out")
-        return getattr(RT, name)(op_dim(input, dim=d, keepdim=keepdim))
-    return fn
-
-
-median = dim_alias(_median_ops("MedianBackward0", "MedianBackward1", False))
-nanmedian = dim_alias(_median_ops("NanmedianBackward0", "NanmedianBackward1", True))
-
-
-def _mode_fwd(ctx, a, dim, keepdim):
-    if a.ndim == 0:
-        return a.copy(), np.zeros((), np.int64)
-    rows, mshape = _rows(a, dim)
-    nrow, n = rows.shape
-    if nrow == 0:
-        return _pick_out(ctx, rows, np.zeros(0, np.int64), mshape, dim, keepdim)
-    # PyTorch std::sorts (value, index) pairs by value with '<' (NaNs included), then takes
-    # the first longest run of equal values and the index at that run's end.
-    Ks = _real(rows).copy()
-    Is = np.broadcast_to(np.arange(n), Ks.shape).copy()
-    if n <= 16:
-        _insertion_sort(Ks, Is, n)
-    else:
-        _std_sort(Ks, Is, n)
-    nan_s = np.isnan(Ks) if Ks.dtype.kind == "f" else np.zeros(Ks.shape, bool)
-    end = np.ones((nrow, n), bool)
-    end[:, :-1] = (Ks[:, 1:] != Ks[:, :-1]) | nan_s[:, 1:] | nan_s[:, :-1]
-    start = np.ones((nrow, n), bool)
-    start[:, 1:] = end[:, :-1]
-    pos = np.arange(n)
-    run_start = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
-    best = np.argmax(np.where(end, pos - run_start + 1, 0), axis=1)
-    return _pick_out(ctx, rows, Is[np.arange(nrow), best], mshape, dim, keepdim)
-
-
-_mode = Op("ModeBackward0", _mode_fwd, saves=(), n_outputs=2, nondiff_outputs=(1,))
-_mode.backward(_select_bwd)
-
-
-@dim_alias
-def mode(input, dim=-1, keepdim=False, *, out=None):
-    d = _dim_of(input, dim)
-    _nonempty_dim("mode", input, d)
-    real_only(input, "mode_cpu")
-    return RT.mode(_mode(input, dim=d, keepdim=keepdim))
-
-
-def _inplace(fn):
-    def method(self, *args, **kw):
-        from .inplace import apply_inplace
-        return apply_inplace(self, fn, *args, **kw)
-    return method
-
-
 install({"sum": sum, "nansum": nansum, "mean": mean, "nanmean": nanmean, "prod": prod,
          "var": var, "std": std, "max": max, "min": min, "amax": amax, "amin": amin,
          "aminmax": aminmax, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
-         "all": all, "any": any, "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax,
-         "cummin": cummin, "norm": norm, "dist": dist, "median": median,
-         "nanmedian": nanmedian, "mode": mode,
-         "cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod)})
+         "all": all, "any": any})
+
+# The rest of the reductions use the helpers above, so they are imported last.
+from . import cumulative as _cumulative  # noqa: E402
+from . import norms as _norms  # noqa: E402
+from . import median as _median  # noqa: E402
+from .cumulative import *  # noqa: E402,F401,F403
+from .norms import *  # noqa: E402,F401,F403
+from .norms import vector_norm  # noqa: E402,F401  (still importable from here)
+from .median import *  # noqa: E402,F401,F403
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "logsumexp", "all",
-           "any", "cumsum", "cumprod", "cummax", "cummin", "norm", "dist", "median",
-           "nanmedian", "mode"]
+           "any"] + _cumulative.__all__ + _norms.__all__ + _median.__all__

@@ -16,7 +16,7 @@ import types
 from .. import _errors
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install
-from ._stl import _heap_select, _insertion_sort, _keys, _nth_element, _order_key, _py_rows, _quickselect, _real, _sort_heap, _std_sort, _ties  # noqa: F401 (reduce.py imports some from here)
+from ._stl import _heap_select, _insertion_sort, _keys, _nth_element, _order_key, _py_rows, _quickselect, _real, _sort_heap, _std_sort, _ties  # noqa: F401 (median.py imports some from here)
 
 # --- ember.return_types ---------------------------------------------------------------
 

@@ -11,7 +11,9 @@ PyTorch bit for bit (the others use sqrt, where PyTorch's MKL result is off by
 an ulp now and then), at about three times the cost of those kernels.  Float64
 always rounds twice.
 
-Every function works in place on NumPy arrays; ``opt._buf`` supplies scratch.
+Every function works in place on NumPy arrays; ``opt._buf`` supplies scratch
+(``opt`` is the optimizer, or one piece of a parallel update: see
+``Optimizer._update``).
 """
 from .._backend import np
 
@@ -25,6 +27,17 @@ def real(a):
     memory; real arrays pass through.  Adam and friends treat the two parts of a
     complex parameter as independent coordinates."""
     return a[..., None].view(a.real.dtype) if a.dtype.kind == "c" else a
+
+
+def adjusted_grad(opt, g, d, maximize=False, wd=0):
+    """The gradient as an update sees it: negated under ``maximize``, plus ``wd *
+    param`` for L2 weight decay.  Scratch slots 0 and 1 hold it when it differs
+    from ``g``; optimizers use slots from 2 on."""
+    if maximize:
+        g = np.negative(g, out=opt._buf(g, 0))
+    if wd != 0:
+        g = fma(opt, opt._buf(g, 1), d, wd, g)
+    return g
 
 
 def fma(opt, out, x, s, c):

@@ -14,20 +14,38 @@ def _check_betas(betas):
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
 
-def _adam_moments(opt, p, state, group, lr, beta1, beta2):
-    """The start Adam, RAdam and NAdam share: weight decay (decoupled: on the parameter, else
-    L2 on the gradient), then ``m = lerp(m, g, 1 - b1)`` and ``v = b2 v + (1 - b2) g^2``.
-    Returns the real views ``(param, grad, m, v)``."""
-    wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-    d = p._data
+def _moments(s, d, g, m, v, lr, beta1, beta2, wd, decoupled, maximize):
+    """The start Adam, RAdam and NAdam share, on arrays: weight decay (decoupled: on the
+    parameter ``d``, else L2 on the gradient), then ``m = lerp(m, g, 1 - b1)`` and
+    ``v = b2 v + (1 - b2) g^2``.  Returns the adjusted gradient."""
     if wd != 0 and decoupled:
         d *= 1 - lr * wd
-    g = F.real(opt._grad(p, group, 0 if decoupled else wd))
-    m, v = F.real(state["exp_avg"]._data), F.real(state["exp_avg_sq"]._data)
-    F.lerp_(opt, m, g, 1 - beta1)
+    g = F.adjusted_grad(s, g, d, maximize, 0 if decoupled else wd)
+    F.lerp_(s, m, g, 1 - beta1)
     v *= beta2
-    F.addcmul_(opt, v, g, g, 1 - beta2)
-    return F.real(d), g, m, v
+    F.addcmul_(s, v, g, g, 1 - beta2)
+    return g
+
+
+def _adam_moments(opt, p, state, group, lr, beta1, beta2):
+    """``_moments`` on a parameter; returns the real views ``(param, grad, m, v)``
+    (the two parts of a complex parameter are independent coordinates)."""
+    d, m, v = (F.real(t._data) for t in (p, state["exp_avg"], state["exp_avg_sq"]))
+    g = _moments(opt, d, F.real(p.grad._data), m, v, lr, beta1, beta2,
+                 group["weight_decay"], group["decoupled_weight_decay"], group["maximize"])
+    return d, g, m, v
+
+
+def _adam_kernel(s, d, g, m, v, vmax, lr, beta1, beta2, wd, decoupled, maximize, step_size,
+                 bc2_sqrt, eps):
+    g = _moments(s, d, g, m, v, lr, beta1, beta2, wd, decoupled, maximize)
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    denom = np.sqrt(v, out=s._buf(d, 2))
+    denom /= bc2_sqrt
+    denom += eps
+    F.addcdiv_(s, d, m, denom, -step_size)
 
 
 class Adam(Optimizer):
@@ -73,18 +91,14 @@ class Adam(Optimizer):
             lr = _value(group["lr"])
             beta1, beta2 = (_value(b) for b in group["betas"])
             eps, amsgrad = group["eps"], group["amsgrad"]
+            wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
             for p, state, step in self._params_with_state(
                     group, "exp_avg", "exp_avg_sq", amsgrad and "max_exp_avg_sq"):
-                d, g, m, v = _adam_moments(self, p, state, group, lr, beta1, beta2)
-                step_size = lr / (1 - beta1 ** step)
-                bc2_sqrt = (1 - beta2 ** step) ** 0.5
-                if amsgrad:
-                    vmax = F.real(state["max_exp_avg_sq"]._data)
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                denom = np.sqrt(v, out=self._buf(d, 2))
-                denom /= bc2_sqrt
-                denom += eps
-                F.addcdiv_(self, d, m, denom, -step_size)
+                arrays = [F.real(t._data) for t in (p, p.grad, state["exp_avg"],
+                                                    state["exp_avg_sq"])]
+                arrays.append(F.real(state["max_exp_avg_sq"]._data) if amsgrad else None)
+                self._update(_adam_kernel, arrays, lr, beta1, beta2, wd, decoupled,
+                             group["maximize"], lr / (1 - beta1 ** step),
+                             (1 - beta2 ** step) ** 0.5, eps)
                 p._bump()
         return loss

@@ -18,6 +18,7 @@ then.  Trajectories therefore agree to float32 rounding; optimizers without a
 square root (SGD, ASGD, Rprop, Adamax) match bit for bit with ``FMA = True``.
 """
 import functools
+import threading
 import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from itertools import chain
 
 from .. import _dtype as D
 from .._backend import np
+from .._backend import parallel as _parallel
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import enable_grad, state as _grad_state
 from ..nn.modules.module import _typename
@@ -46,6 +48,7 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_arena_lock = threading.Lock()
 _global_pre_hooks = OrderedDict()
 _global_post_hooks = OrderedDict()
 
@@ -385,17 +388,41 @@ class Optimizer:
 
         Slots 0-1 hold the adjusted gradient, 2-7 are the optimizers' own, 8-9
         belong to the kernels in ``_functional``."""
+        dtype = like.dtype if dtype is None else dtype
+        return self._arena(dtype, slot, like.size)[:like.size].reshape(like.shape)
+
+    def _arena(self, dtype, slot, n):
         # One flat arena per slot, sized for the largest parameter and viewed
         # per call: scratch costs a few times the largest parameter, not the model.
         cache = self.__dict__.get("_scratch")
         if cache is None:
             cache = self.__dict__["_scratch"] = {}
-        dtype = like.dtype if dtype is None else dtype
-        n = like.size
         arena = cache.get((dtype, slot))
         if arena is None or arena.size < n:
-            arena = cache[(dtype, slot)] = np.empty(n, dtype)
-        return arena[:n].reshape(like.shape)
+            with _arena_lock:  # the pieces of a parallel update may ask at once
+                arena = cache.get((dtype, slot))
+                if arena is None or arena.size < n:
+                    arena = cache[(dtype, slot)] = np.empty(n, dtype)
+        return arena
+
+    def _update(self, kernel, arrays, *args, grain=_parallel.GRAIN):
+        """``kernel(scratch, *arrays, *args)``: one parameter's update on its arrays
+        (parameter, gradient, state buffers; None for an absent one).  A large
+        parameter is cut into pieces that threads update side by side, as
+        PyTorch's kernels spread over its intra-op threads; each piece gets its
+        own stretch of the scratch arenas.  ``grain``: the fewest elements worth a
+        thread, larger for a light kernel."""
+        n = arrays[0].size
+        if _parallel.chunks(n, grain) == 1 or not all(
+                a is None or (a.size == n and a.flags.c_contiguous) for a in arrays):
+            kernel(self, *arrays, *args)
+            return
+        flat = [None if a is None else a.reshape(-1) for a in arrays]
+
+        def piece(lo, hi):
+            kernel(_Piece(self, lo, n), *(None if a is None else a[lo:hi] for a in flat),
+                   *args)
+        _parallel.parallel_for(piece, n, grain)
 
     def _params_with_state(self, group, *zeros, **scalars):
         """Yield ``(p, state, step)`` for each parameter of ``group`` that has a gradient,
@@ -418,15 +445,23 @@ class Optimizer:
             yield p, state, _bump_step(state["step"])
 
     def _grad(self, p, group, wd=0):
-        """The gradient as the update sees it: negated under ``maximize``, plus
-        ``wd * param`` for L2 weight decay.  Scratch slots 0 and 1 hold it when
-        it differs from ``p.grad``; subclasses use slots from 2 on."""
-        g = p.grad._data
-        if group["maximize"]:
-            g = np.negative(g, out=self._buf(g, 0))
-        if wd != 0:
-            g = F.fma(self, self._buf(g, 1), p._data, wd, g)
-        return g
+        """The gradient as the update sees it (see ``_functional.adjusted_grad``)."""
+        return F.adjusted_grad(self, p.grad._data, p._data, group["maximize"], wd)
+
+
+class _Piece:
+    """The scratch of one piece of a parallel update: its own stretch of the
+    optimizer's arenas, at the piece's offset in the parameter."""
+
+    __slots__ = ("opt", "lo", "n")
+
+    def __init__(self, opt, lo, n):
+        self.opt, self.lo, self.n = opt, lo, n
+
+    def _buf(self, like, slot=0, dtype=None):
+        dtype = like.dtype if dtype is None else dtype
+        arena = self.opt._arena(dtype, slot, self.n)
+        return arena[self.lo:self.lo + like.size].reshape(like.shape)
 
 def _check_hparams(lr=None, **values):
     """PyTorch's constructor checks, in its order: a Tensor ``lr`` holds one element, then

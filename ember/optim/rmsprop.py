@@ -6,6 +6,26 @@ from .optimizer import Optimizer, _check_hparams, _value
 __all__ = ["RMSprop"]
 
 
+def _rmsprop_kernel(s, d, g, sq, buf, ga, lr, alpha, eps, momentum, wd, maximize):
+    g = F.adjusted_grad(s, g, d, maximize, wd)
+    sq *= alpha
+    F.addcmul_(s, sq, g, g, 1 - alpha)
+    avg = s._buf(d, 2)
+    if ga is not None:  # centered
+        F.lerp_(s, ga, g, 1 - alpha)
+        F.addcmul_(s, sq, ga, ga, -1, out=avg)
+        np.sqrt(avg, out=avg)
+    else:
+        np.sqrt(sq, out=avg)
+    avg += eps
+    if buf is not None:
+        buf *= momentum
+        F.addcdiv_(s, buf, g, avg)
+        F.axpy_(s, d, buf, -lr)
+    else:
+        F.addcdiv_(s, d, g, avg, -lr)
+
+
 class RMSprop(Optimizer):
     """Divides the gradient by a running root-mean-square of recent gradients.
 
@@ -35,26 +55,10 @@ class RMSprop(Optimizer):
             for p, state, _ in self._params_with_state(
                     group, "square_avg", momentum > 0 and "momentum_buffer",
                     centered and "grad_avg"):
-                d = F.real(p._data)
-                g = F.real(self._grad(p, group, group["weight_decay"]))
-                sq = F.real(state["square_avg"]._data)
-                sq *= alpha
-                F.addcmul_(self, sq, g, g, 1 - alpha)
-                avg = self._buf(d, 2)
-                if centered:
-                    ga = F.real(state["grad_avg"]._data)
-                    F.lerp_(self, ga, g, 1 - alpha)
-                    F.addcmul_(self, sq, ga, ga, -1, out=avg)
-                    np.sqrt(avg, out=avg)
-                else:
-                    np.sqrt(sq, out=avg)
-                avg += eps
-                if momentum > 0:
-                    buf = F.real(state["momentum_buffer"]._data)
-                    buf *= momentum
-                    F.addcdiv_(self, buf, g, avg)
-                    F.axpy_(self, d, buf, -lr)
-                else:
-                    F.addcdiv_(self, d, g, avg, -lr)
+                arrays = [F.real(t._data) if t is not None else None for t in (
+                    p, p.grad, state["square_avg"], state.get("momentum_buffer"),
+                    state.get("grad_avg"))]
+                self._update(_rmsprop_kernel, arrays, lr, alpha, eps, momentum,
+                             group["weight_decay"], group["maximize"])
                 p._bump()
         return loss

@@ -1,9 +1,22 @@
 """SGD with optional momentum, dampening, Nesterov momentum and weight decay."""
+from .._backend import np
 from .._tensor import Tensor, _wrap
 from . import _functional as F
 from .optimizer import Optimizer, _check_fused, _value
 
 __all__ = ["SGD"]
+
+
+def _sgd_kernel(s, d, g, buf, lr, wd, momentum, dampening, nesterov, maximize, first):
+    g = F.adjusted_grad(s, g, d, maximize, wd)
+    if buf is not None:
+        if first:
+            np.copyto(buf, g)
+        else:
+            buf *= momentum
+            F.axpy_(s, buf, g, 1 - dampening)
+        g = F.fma(s, s._buf(g, 2), buf, momentum, g) if nesterov else buf
+    F.axpy_(s, d, g, -lr)
 
 
 class SGD(Optimizer):
@@ -45,22 +58,19 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = self._grad(p, group, wd)
+                buf, first = None, False
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         # the first buffer is a copy of the gradient, laid out like it
-                        state["momentum_buffer"] = buf = _wrap(g.copy(order="K"))
-                    else:
-                        b = buf._data
-                        b *= momentum
-                        F.axpy_(self, b, g, 1 - dampening)
-                        buf._bump()
-                    if nesterov:
-                        g = F.fma(self, self._buf(g, 2), buf._data, momentum, g)
-                    else:
-                        g = buf._data
-                F.axpy_(self, p._data, g, -lr)
+                        first = True
+                        state["momentum_buffer"] = buf = _wrap(np.empty_like(p.grad._data))
+                self._update(_sgd_kernel, (p._data, p.grad._data,
+                                           None if buf is None else buf._data),
+                             lr, wd, momentum, dampening, nesterov, group["maximize"], first,
+                             grain=1 << 19)
+                if buf is not None and not first:
+                    buf._bump()
                 p._bump()
         return loss
