@@ -18,6 +18,8 @@ import warnings
 
 from .. import _errors
 from ..autograd.op import Op
+from .._backend import parallel as _parallel
+from .._backend.parallel import parallel_for
 from ._util import D, Tensor, np
 
 _as_strided = np.lib.stride_tricks.as_strided
@@ -110,13 +112,22 @@ def _pad(x, pads, cl):
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(sp, pads))
     inner = tuple(slice(lo, lo + s) for s, (lo, _) in zip(sp, pads))
     dt = _compute_dtype(x)
+    full = _scratch.get(((N,) + padded + (C,)) if cl else ((C, N) + padded), dt)
+    if any(lo or hi for lo, hi in pads):
+        full.fill(0)
     if cl:
-        full = np.zeros((N,) + padded + (C,), dt)
         full[(slice(None),) + inner] = np.moveaxis(x, 1, -1)
     else:
-        full = np.zeros((C, N) + padded, dt)
         full[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
     return full
+
+
+def _patches(x, pads, G, k, s, d, out_sp, cl):
+    """im2col of ``x`` through a recycled padded copy."""
+    xp = _pad(x, pads, cl)
+    cols = _im2col(xp, G, k, s, d, out_sp, cl)
+    _scratch.put(xp)
+    return cols
 
 
 def _im2col(xp, G, k, s, d, out_sp, cl):
@@ -138,7 +149,15 @@ def _im2col(xp, G, k, s, d, out_sp, cl):
                    + (st[1],) + tuple(st[2 + i] * s[i] for i in range(nd)))
         final = (G, Cg * K, N * P)
     cols = _scratch.get(final, xp.dtype)
-    np.copyto(cols.reshape(shape), _as_strided(xp, shape, strides, writeable=False))
+    dst, src = cols.reshape(shape), _as_strided(xp, shape, strides, writeable=False)
+    # a gather of many short runs: two threads copy nearly twice as fast as one
+    ax = 1 if cl else 2 + nd  # the batch axis of both layouts
+    per = max(cols.size // max(shape[ax], 1), 1)
+
+    def piece(lo, hi):
+        sl = (slice(None),) * ax + (slice(lo, hi),)
+        np.copyto(dst[sl], src[sl])
+    parallel_for(piece, shape[ax], grain=max(1, _parallel.GRAIN // per))
     return cols
 
 
@@ -186,15 +205,21 @@ def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
     O, Cg = w.shape[:2]
     k = w.shape[2:]
     cl = _channels_last(Cg, k, s, d, out_sp)
-    cols = _im2col(_pad(x, pads, cl), G, k, s, d, out_sp, cl)
+    cols = _patches(x, pads, G, k, s, d, out_sp, cl)
     if cl:
-        out = np.matmul(cols, _w_cl(w, G))
+        wm = _w_cl(w, G)
+        out = _scratch.get((G, cols.shape[1], O // G), cols.dtype)
+        np.matmul(cols, wm, out=out)
     else:
-        out = np.matmul(w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False), cols)
+        wm = w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False)
+        out = _scratch.get((G, O // G, cols.shape[2]), cols.dtype)
+        np.matmul(wm, cols, out=out)
     if not keep:
         _scratch.put(cols)
         cols = None
-    return _to_nchw(out, x.shape[0], out_sp, cl, bias, x.dtype), cols
+    res = _to_nchw(out, x.shape[0], out_sp, cl, bias, x.dtype)
+    _scratch.put(out)
+    return res, cols
 
 
 def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
@@ -205,7 +230,7 @@ def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
     out_sp = g.shape[2:]
     cl = _channels_last(Cg, k, s, d, out_sp)
     if cols is None:
-        cols = _im2col(_pad(x, pads, cl), G, k, s, d, out_sp, cl)
+        cols = _patches(x, pads, G, k, s, d, out_sp, cl)
     if not cl:
         m = np.matmul(_from_nchw(g, G, False), cols.transpose(0, 2, 1))
         _scratch.put(cols)
