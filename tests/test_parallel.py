@@ -92,3 +92,34 @@ def test_forked_child_runs_split_updates(threads):
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+# --- ops split over the batch: big enough that each thread gets a slice ----------------------
+
+from parity import check  # noqa: E402
+
+
+def _big_pool_input():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 16, 24, 24)).astype(np.float32)
+    x = np.maximum(x, 0)  # relu zeros: many tied windows, the first one must win
+    x[3, 2, 5, 7] = np.nan  # nan wins its window, in one slice only
+    x[37, 1, 0, 0] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=3, stride=1), dict(kernel_size=2, ceil_mode=True)])
+def test_split_max_pool_matches_torch(kw, threads):
+    threads(2)
+    check(lambda m, x: m.nn.functional.max_pool2d(x * 1, **kw), x=_big_pool_input(), grad=True)
+
+
+@pytest.mark.parametrize("cfg", [dict(padding=2), dict(padding=1, stride=2), dict(groups=4)])
+def test_split_conv_matches_torch(cfg, threads):
+    threads(2)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((24, 8, 20, 20)).astype(np.float32)
+    w = rng.standard_normal((16, 8 // cfg.get("groups", 1), 5, 5)).astype(np.float32)
+    check(lambda m, x, w: m.nn.functional.conv2d(x, w, **cfg), x=x, w=w, grad=True,
+          rtol=1e-4, atol=1e-4)

@@ -8,6 +8,8 @@ when they are asked for.
 """
 import itertools
 
+from .._backend import parallel as _parallel
+from .._backend.parallel import parallel_for
 from ..autograd.op import Op
 from ._util import D, np
 from .conv import _ntuple, _names, _tname
@@ -107,7 +109,21 @@ def _padded_for_max(x, k, s, p, d, out_sp):
     return _padded(x, len(k), p, k, s, d, out_sp, _lowest(x.dtype))
 
 
+def _by_batch(fn, n, per_item):
+    """``fn(lo, hi)`` over slices of the leading (batch) axis, on the intra-op
+    threads when the work is big; ``per_item`` is the elements of one item."""
+    parallel_for(fn, n, grain=max(1, _parallel.GRAIN // max(per_item, 1)))
+
+
 def _maxpool_fwd(ctx, x, k, s, p, d, ceil_mode, out_sp, want_indices):
+    if not want_indices and x.ndim > len(k):
+        out = np.empty(x.shape[:-len(k)] + tuple(out_sp), x.dtype)
+
+        def piece(lo, hi):
+            xp = _padded_for_max(x[lo:hi], k, s, p, d, out_sp)
+            out[lo:hi] = _running_max(xp, k, s, d, out_sp)
+        _by_batch(piece, x.shape[0], x[:1].size)
+        return out, np.empty(0, np.int64)
     xp = _padded_for_max(x, k, s, p, d, out_sp)
     if not want_indices:
         return _running_max(xp, k, s, d, out_sp), np.empty(0, np.int64)
@@ -140,9 +156,23 @@ def _maxpool_bwd(ctx, g, _gi=None):
     nd = len(k)
     sp = x.shape[-nd:]
     gx = np.zeros(x.shape[:-nd] + tuple(_need(sp, k, s, p, d, out_sp)), g.dtype)
+    win = getattr(ctx, "win", None)
+    ctx.win = None
+    if x.ndim > nd:  # batch slices are independent: spread them over the threads
+        def piece(lo, hi):
+            _maxpool_grad_into(gx[lo:hi], x[lo:hi], g[lo:hi],
+                               None if win is None else win[lo:hi], k, s, p, d, out_sp)
+        _by_batch(piece, x.shape[0], x[:1].size)
+    else:
+        _maxpool_grad_into(gx, x, g, win, k, s, p, d, out_sp)
+    return gx[(Ellipsis,) + tuple(slice(p[i], p[i] + sp[i]) for i in range(nd))]
+
+
+def _maxpool_grad_into(gx, x, g, win, k, s, p, d, out_sp):
+    """Route ``g`` to each window's winner in the zeroed, padded ``gx``."""
+    nd = len(k)
     # windows that do not overlap can write their cells instead of adding to them
     disjoint = all(s[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd))
-    win = getattr(ctx, "win", None)
     xp = None
     if win is None:
         xp = _padded_for_max(x, k, s, p, d, out_sp)
@@ -155,21 +185,19 @@ def _maxpool_bwd(ctx, g, _gi=None):
     if win is not None:
         for n, (_, idx) in enumerate(_offset_views(gx, k, s, d, out_sp)):
             gx[idx] += g * (win == n)
-    else:
-        taken = None
-        for _, idx in _offset_views(gx, k, s, d, out_sp):
-            m = xp[idx] == best
-            if taken is None:
-                taken = m
-            else:
-                m &= ~taken
-                taken |= m
-            if disjoint:
-                np.multiply(g, m, out=gx[idx])
-            else:
-                gx[idx] += g * m
-    ctx.win = None
-    return gx[(Ellipsis,) + tuple(slice(p[i], p[i] + sp[i]) for i in range(nd))]
+        return
+    taken = None
+    for _, idx in _offset_views(gx, k, s, d, out_sp):
+        m = xp[idx] == best
+        if taken is None:
+            taken = m
+        else:
+            m &= ~taken
+            taken |= m
+        if disjoint:
+            np.multiply(g, m, out=gx[idx])
+        else:
+            gx[idx] += g * m
 
 
 _maxpool2d = Op("MaxPool2DWithIndicesBackward0", _maxpool_fwd, saves=(0,), raw_backward=True,
