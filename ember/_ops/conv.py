@@ -161,8 +161,9 @@ def _im2col(xp, G, k, s, d, out_sp, cl):
     return cols
 
 
-def _to_nchw(out, N, sp, cl, bias=None, dtype=None):
-    """GEMM result -> contiguous (N, O, *sp), adding the bias during the copy."""
+def _to_nchw(out, N, sp, cl, bias=None, dtype=None, res=None):
+    """GEMM result -> contiguous (N, O, *sp), adding the bias during the copy
+    (into ``res``, a contiguous (N, O, *sp) array, when given)."""
     P = int(np.prod(sp))
     if cl:
         G, _, Og = out.shape
@@ -170,7 +171,8 @@ def _to_nchw(out, N, sp, cl, bias=None, dtype=None):
     else:
         G, Og, _ = out.shape
         v = out.reshape(G, Og, N, P).transpose(2, 0, 1, 3)
-    res = np.empty((N, G, Og, P), dtype or out.dtype)
+    res = np.empty((N, G, Og, P), dtype or out.dtype) if res is None else \
+        res.reshape(N, G, Og, P)
     if bias is not None:
         np.add(v, bias.reshape(G, Og, 1).astype(out.dtype, copy=False), out=res,
                casting="unsafe")
@@ -200,44 +202,73 @@ def _w_cl(w, G):
     return np.ascontiguousarray(wg.transpose(perm), _compute_dtype(w)).reshape(G, -1, O // G)
 
 
+# im2col copies the input some k*k times over; done a few images at a time, the
+# patches of one batch slice stay in the CPU caches for the GEMM that reads them.
+_SLICE_BYTES = 6 << 20
+
+
+def _cols_bytes(x, G, k, Cg, out_sp):
+    """The size of the im2col patches of the whole batch."""
+    return x.shape[0] * G * int(np.prod(out_sp)) * int(np.prod(k)) * Cg * \
+        np.dtype(_compute_dtype(x)).itemsize
+
+
+def _batch_slices(x, G, k, Cg, out_sp):
+    """Batch slices whose patches take about ``_SLICE_BYTES`` each."""
+    N = x.shape[0]
+    n = max(1, min(N, -(-_cols_bytes(x, G, k, Cg, out_sp) // _SLICE_BYTES)))
+    return [(N * i // n, N * (i + 1) // n) for i in range(n)]
+
+
 def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
-    """Convolution of NC* ``x`` with (O, Cg, *k) ``w``: (output, patches if ``keep``)."""
+    """Convolution of NC* ``x`` with (O, Cg, *k) ``w``: (output, patches if ``keep``).
+    Unless the patches are kept, the batch goes through in cache-sized slices."""
     O, Cg = w.shape[:2]
     k = w.shape[2:]
     cl = _channels_last(Cg, k, s, d, out_sp)
-    cols = _patches(x, pads, G, k, s, d, out_sp, cl)
-    if cl:
-        wm = _w_cl(w, G)
-        out = _scratch.get((G, cols.shape[1], O // G), cols.dtype)
-        np.matmul(cols, wm, out=out)
-    else:
-        wm = w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False)
-        out = _scratch.get((G, O // G, cols.shape[2]), cols.dtype)
-        np.matmul(wm, cols, out=out)
-    if not keep:
-        _scratch.put(cols)
-        cols = None
-    res = _to_nchw(out, x.shape[0], out_sp, cl, bias, x.dtype)
-    _scratch.put(out)
+    wm = _w_cl(w, G) if cl else w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False)
+    slices = [(0, x.shape[0])] if keep else _batch_slices(x, G, k, Cg, out_sp)
+    res = np.empty((x.shape[0], O) + tuple(out_sp), x.dtype)
+    for lo, hi in slices:
+        cols = _patches(x[lo:hi], pads, G, k, s, d, out_sp, cl)
+        if cl:
+            out = _scratch.get((G, cols.shape[1], O // G), cols.dtype)
+            np.matmul(cols, wm, out=out)
+        else:
+            out = _scratch.get((G, O // G, cols.shape[2]), cols.dtype)
+            np.matmul(wm, cols, out=out)
+        if not keep:
+            _scratch.put(cols)
+            cols = None
+        _to_nchw(out, hi - lo, out_sp, cl, bias, x.dtype, res[lo:hi])
+        _scratch.put(out)
     return res, cols
 
 
 def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
-    """d(conv)/d(weight) = patches^T @ grad_out, in the layout the forward used."""
+    """d(conv)/d(weight) = patches^T @ grad_out, in the layout the forward used;
+    without kept patches, summed over cache-sized batch slices."""
     O, Cg = w_shape[:2]
     k = w_shape[2:]
     nd = len(k)
     out_sp = g.shape[2:]
     cl = _channels_last(Cg, k, s, d, out_sp)
-    if cols is None:
-        cols = _patches(x, pads, G, k, s, d, out_sp, cl)
+    m = None
+    for lo, hi in [(0, x.shape[0])] if cols is not None else \
+            _batch_slices(x, G, k, Cg, out_sp):
+        c = cols if cols is not None else _patches(x[lo:hi], pads, G, k, s, d, out_sp, cl)
+        if cl:
+            part = np.matmul(c.transpose(0, 2, 1), _from_nchw(g[lo:hi], G, True))
+        else:
+            part = np.matmul(_from_nchw(g[lo:hi], G, False), c.transpose(0, 2, 1))
+        _scratch.put(c)
+        if m is None:
+            m = part
+        else:
+            m += part
     if not cl:
-        m = np.matmul(_from_nchw(g, G, False), cols.transpose(0, 2, 1))
-        _scratch.put(cols)
         return m.reshape(w_shape)
-    m = np.matmul(cols.transpose(0, 2, 1), _from_nchw(g, G, True))  # (G, K*Cg, Og)
-    _scratch.put(cols)
-    m = m.reshape((G,) + tuple(k) + (Cg, O // G))
+    m = m.reshape((G,) + tuple(k) + (Cg, O // G))  # (G, K*Cg, Og) as (G, *k, Cg, Og)
     return m.transpose((0, nd + 2, nd + 1) + tuple(range(1, nd + 1))).reshape(w_shape)
 
 
@@ -294,11 +325,9 @@ def _out_size(sp, pads, k, s, d):
 
 def _conv_fwd(ctx, x, w, b, stride, pads, dilation, groups):
     out_sp = _out_size(x.shape[2:], pads, w.shape[2:], stride, dilation)
-    keep = ctx is not None
+    keep = ctx is not None and \
+        _cols_bytes(x, groups, w.shape[2:], w.shape[1], out_sp) <= _KEEP_COLS_BYTES
     out, cols = _conv_forward(x, w, groups, stride, dilation, pads, out_sp, b, keep)
-    if keep and cols.nbytes > _KEEP_COLS_BYTES:
-        _scratch.put(cols)
-        cols = None
     if ctx is not None:
         ctx.cols = cols
     return out
