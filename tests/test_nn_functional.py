@@ -584,3 +584,13 @@ def test_relu_double_backward():
     # with create_graph the mask is recorded, so second derivatives still flow
     check(lambda m, x: m.autograd.grad(m.relu(x).pow(2).sum(), x, create_graph=True)[0],
           x=np.random.randn(4, 3), grad=True)
+
+
+@pytest.mark.parametrize("expr", [
+    "F.avg_pool2d(x, 2)", "F.avg_pool2d(x, (2, 3), (2, 3))", "F.avg_pool2d(x, 2, divisor_override=3)",
+    "F.avg_pool2d(x, 3)", "F.avg_pool2d(x.transpose(2, 3), 2)", "F.avg_pool2d(x[0], 2)",
+    "F.avg_pool3d(x.unsqueeze(0), 2)", "F.avg_pool1d(x.flatten(2), 4)"])
+def test_avg_pool_exact_tiling_backward(expr):
+    # windows that tile the input exactly take the one-pass backward
+    check(lambda m, x: eval(expr, {"F": m.nn.functional, "x": x}), x=np.random.randn(3, 4, 6, 6),
+          grad=True)

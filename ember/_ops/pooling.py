@@ -348,6 +348,14 @@ def _avgpool_bwd(ctx, g):
     sp = x.shape[-nd:]
     div = _divisor(sp, k, s, p, out_sp, kw["count_include_pad"], kw["divisor_override"])
     gd = g / np.asarray(div if div is not None else kw["divisor_override"], g.dtype)
+    if all(s[i] == k[i] and p[i] == 0 and out_sp[i] * k[i] == sp[i] for i in range(nd)):
+        # windows tile the input exactly: each cell gets its window's share, one pass
+        lead = x.shape[:-nd]
+        gx = np.empty(x.shape, g.dtype)
+        tiles = lead + tuple(v for i in range(nd) for v in (out_sp[i], k[i]))
+        spread = lead + tuple(v for i in range(nd) for v in (out_sp[i], 1))
+        gx.reshape(tiles)[...] = gd.reshape(spread)
+        return gx
     need = [max(sp[i] + 2 * p[i], (out_sp[i] - 1) * s[i] + k[i]) for i in range(nd)]
     gx = np.zeros(x.shape[:-nd] + tuple(need), g.dtype)
     for _, idx in _offset_views(gx, k, s, d, out_sp):
