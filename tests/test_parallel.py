@@ -123,3 +123,25 @@ def test_split_conv_matches_torch(cfg, threads):
     w = rng.standard_normal((16, 8 // cfg.get("groups", 1), 5, 5)).astype(np.float32)
     check(lambda m, x, w: m.nn.functional.conv2d(x, w, **cfg), x=x, w=w, grad=True,
           rtol=1e-4, atol=1e-4)
+
+
+class _ThreadsSeen:
+    def __init__(self, name):
+        self.name = name  # a module name: spawn pickles the dataset
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        import importlib
+        return importlib.import_module(self.name).get_num_threads()
+
+
+@pytest.mark.parametrize("ctx", ["fork", "spawn"])
+def test_dataloader_workers_use_one_thread(ctx):
+    seen = {}
+    for m in (torch, ember):
+        loader = m.utils.data.DataLoader(_ThreadsSeen(m.__name__), batch_size=None, num_workers=2,
+                                         multiprocessing_context=ctx)
+        seen[m.__name__] = [int(v) for v in loader]
+    assert seen["ember"] == seen["torch"] == [1, 1, 1, 1]

@@ -85,6 +85,8 @@ def worker_loop(kind, dataset, index_queue, result_conn, done_event, auto_collat
     sender = None
     try:
         from ...._ops.random_ops import manual_seed
+        from ...._backend.parallel import set_num_threads
+        set_num_threads(1)  # as PyTorch does: the workers together already fill the cores
         seed = base_seed + worker_id
         random.seed(seed)
         manual_seed(seed)
