@@ -46,6 +46,7 @@ from . import nn
 from . import utils
 from . import optim
 from . import hub
+from . import distributions
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 cfloat, cdouble, uint, chalf = complex64, complex128, uint8, complex64
@@ -164,3 +165,4 @@ def get_float32_matmul_precision():
 
 from . import serialization  # noqa: E402
 from .serialization import save, load  # noqa: E402
+from . import backends, version, multiprocessing, testing  # noqa: E402

@@ -158,6 +158,15 @@ def _shape(shape):
     return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
 
 
+
+def _scaled_fma64(o, d, lo):
+    """``fma(o, d, lo)``; near the top of the float64 range the emulation's exact
+    product would overflow, so it runs scaled by a power of two (exact)."""
+    if max(abs(d), abs(lo)) < 2.0 ** 900:
+        return M.fma64(o, d, lo)
+    s = 2.0 ** -200
+    return M.fma64(o, d * s, lo * s) / s
+
 class Generator:
     """Bit-compatible stand-in for ``torch.Generator()`` on CPU."""
 
@@ -347,7 +356,7 @@ class Generator:
         for s, m in _steps(n, _CHUNK64):
             o = self._u53_into(out[s:s + m])
             if not plain:
-                o[:] = M.fma64(o, d, lo) if _TORCH_VEC else o * d + lo
+                o[:] = _scaled_fma64(o, d, lo) if _TORCH_VEC else o * d + lo
         return out, 1 - 2.0 ** -53 if plain else _largest(1 - 2.0 ** -53, d, lo, hi, 0)
 
     def normal(self, shape, mean=0.0, std=1.0, dtype=np.float32, out=None):

@@ -8,6 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
+import ember  # noqa: E402
 from ember import _rng_math as M  # noqa: E402
 from ember._generator import _TORCH_VEC, Generator, _apply_swaps  # noqa: E402
 
@@ -528,3 +529,13 @@ def test_uniform_top_maps_to_low(lo, hi, np_dt, t_dt):
     gen.set_state(state)
     torch.set_rng_state(torch.from_numpy(state))
     assert_bits(gen.uniform((2,), lo, hi, np_dt), torch.empty(2, dtype=t_dt).uniform_(lo, hi))
+
+
+@pytest.mark.parametrize("lo,hi", [(-1e300, 1e300), (1e300, 1.5e300), (-8e307, 8e307)])
+def test_uniform_float64_near_the_top_of_the_range(lo, hi):
+    # the fma emulation's exact product must not overflow to nan
+    torch.manual_seed(3)
+    ember.manual_seed(3)
+    a = torch.empty(40, dtype=torch.float64).uniform_(lo, hi).numpy()
+    b = ember.empty(40, dtype=ember.float64).uniform_(lo, hi).numpy()
+    np.testing.assert_array_equal(b, a)
