@@ -153,6 +153,7 @@ def plot(history, path):
     b.set_xlabel("PPO step")
     b.set_title("KL(policy || initial LM)")
     fig.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path)
     return path
 
