@@ -159,6 +159,8 @@ def _shape(shape):
 
 
 
+_PLAIN = (int, float)
+
 def _scaled_fma64(o, d, lo):
     """``fma(o, d, lo)``; near the top of the float64 range the emulation's exact
     product would overflow, so it runs scaled by a power of two (exact)."""
@@ -363,9 +365,10 @@ class Generator:
         """Normals; ``out`` as for uniform."""
         shape = _shape(shape)
         kind = _kind(dtype)
-        if np.any(np.asarray(std) < 0):
+        scalars = type(mean) in _PLAIN and type(std) in _PLAIN  # skip NumPy's checks
+        if (std < 0) if scalars else np.any(np.asarray(std) < 0):
             raise ValueError("normal expects std >= 0.0")
-        if np.ndim(mean) == 0 and np.ndim(std) == 0:
+        if scalars or (np.ndim(mean) == 0 and np.ndim(std) == 0):
             n = math.prod(shape)
             dst = _direct(out, n, np.float64 if kind == "f64" else np.float32, kind in _WIDE)
             return _deliver(self._normal(shape, float(mean), float(std), kind, dst), shape, out)
@@ -432,17 +435,26 @@ class Generator:
     def _normal_scalar(self, n, mean, std):
         """at::normal_distribution<double>: Box-Muller that caches the sine sample."""
         out = np.empty(n, np.float64)
-        fma = _TORCH_VEC
+        # each pair of uniforms gives two normals (the second cached): draw them at once
+        pairs = max(n - (self._next_double is not None), 0)
+        us = iter(self._u53(2 * (-(-pairs // 2))).tolist())
         for i in range(n):
             if self._next_double is not None:
                 r, self._next_double = self._next_double, None
             else:
-                u1, u2 = self._u53(2).tolist()
+                u1, u2 = next(us), next(us)
                 rad = math.sqrt(-2.0 * math.log1p(-u2))  # math.log1p is glibc's
                 theta = 2.0 * math.pi * u1
                 self._next_double = rad * math.sin(theta)
                 r = rad * math.cos(theta)
-            out[i] = float(M.fma64(r, std, mean)) if fma else r * std + mean
+            out[i] = r
+        if std == 1.0 and mean == 0.0:
+            out += 0.0  # fma(r, 1, 0) is r, except that -0.0 becomes +0.0
+        elif _TORCH_VEC:
+            out[:] = M.fma64(out, std, mean)
+        else:
+            out *= std
+            out += mean
         return out
 
     def randint(self, shape, low, high, dtype=np.int64):
