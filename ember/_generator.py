@@ -495,7 +495,14 @@ class Generator:
         n = int(n)
         if n < 0:
             raise ValueError(f"n must be non-negative, got {n}")
-        if n < 0xFFFFFFFF // 20:
+        if n <= 512:  # few swaps: a plain loop beats the vectorised resolution
+            z = (self._u32(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint32)).tolist()
+            a = list(range(n))
+            for i, zi in enumerate(z):
+                j = i + zi
+                a[i], a[j] = a[j], a[i]
+            perm = np.array(a, np.int64)
+        elif n < 0xFFFFFFFF // 20:
             perm = _apply_swaps((self._u32(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint32))
                                 .astype(np.int64), n)
         else:  # torch's "inside-out" shuffle with 64-bit draws for huge n
