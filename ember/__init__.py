@@ -166,3 +166,7 @@ def get_float32_matmul_precision():
 from . import serialization  # noqa: E402
 from .serialization import save, load  # noqa: E402
 from . import backends, version, multiprocessing, testing  # noqa: E402
+from . import amp  # noqa: E402
+from .amp import autocast  # noqa: E402
+from .amp.autocast_mode import is_autocast_enabled  # noqa: E402
+from .cuda import amp as _cuda_amp  # noqa: E402,F401  (makes ember.cuda.amp an attribute)

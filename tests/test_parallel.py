@@ -145,3 +145,22 @@ def test_dataloader_workers_use_one_thread(ctx):
                                          multiprocessing_context=ctx)
         seen[m.__name__] = [int(v) for v in loader]
     assert seen["ember"] == seen["torch"] == [1, 1, 1, 1]
+
+
+def test_convolutions_from_several_python_threads():
+    # the recycled im2col buffers must never be handed to two calls at once
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(3)
+    xs = [rng.standard_normal((4, 3, 12, 12)).astype(np.float32) for _ in range(8)]
+    w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    ew = ember.tensor(w)
+
+    def run(x):
+        return [ember.nn.functional.conv2d(ember.tensor(x), ew, padding=1).numpy()
+                for _ in range(20)]
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(run, xs))
+    for x, got in zip(xs, outs):
+        ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=1).numpy()
+        for g in got:
+            np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-4)

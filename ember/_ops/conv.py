@@ -38,12 +38,12 @@ class _Scratch:
         self.free, self.held, self.limit = {}, 0, limit
 
     def get(self, shape, dtype):
-        spare = self.free.get((shape, dtype))
-        if spare:
-            a = spare.pop()
-            self.held -= a.nbytes
-            return a
-        return np.empty(shape, dtype)
+        try:  # list.pop is atomic: threads calling conv at once never share a buffer
+            a = self.free[(shape, np.dtype(dtype))].pop()
+        except (KeyError, IndexError):
+            return np.empty(shape, dtype)
+        self.held -= a.nbytes
+        return a
 
     def put(self, a):
         if a is not None and a.base is None and self.held + a.nbytes <= self.limit:

@@ -1,5 +1,5 @@
 """ember.cuda: no GPU backend yet, so every query answers as PyTorch does without one."""
-from . import _errors
+from .. import _errors
 
 
 def is_available():
