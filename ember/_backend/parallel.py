@@ -88,3 +88,9 @@ def parallel_for(fn, n, grain=GRAIN):
     finally:
         for f in futures:
             f.result()
+
+
+def parallel_items(fn, n, item_size):
+    """``parallel_for`` over ``n`` items (say, the images of a batch) of
+    ``item_size`` elements each: a piece takes at least ``GRAIN`` elements."""
+    parallel_for(fn, n, grain=max(1, GRAIN // max(item_size, 1)))

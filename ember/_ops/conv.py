@@ -18,8 +18,7 @@ import warnings
 
 from .. import _errors
 from ..autograd.op import Op
-from .._backend import parallel as _parallel
-from .._backend.parallel import parallel_for
+from .._backend.parallel import parallel_items
 from ._util import D, Tensor, np
 
 _as_strided = np.lib.stride_tricks.as_strided
@@ -152,12 +151,11 @@ def _im2col(xp, G, k, s, d, out_sp, cl):
     dst, src = cols.reshape(shape), _as_strided(xp, shape, strides, writeable=False)
     # a gather of many short runs: two threads copy nearly twice as fast as one
     ax = 1 if cl else 2 + nd  # the batch axis of both layouts
-    per = max(cols.size // max(shape[ax], 1), 1)
 
     def piece(lo, hi):
         sl = (slice(None),) * ax + (slice(lo, hi),)
         np.copyto(dst[sl], src[sl])
-    parallel_for(piece, shape[ax], grain=max(1, _parallel.GRAIN // per))
+    parallel_items(piece, shape[ax], cols.size // max(shape[ax], 1))
     return cols
 
 

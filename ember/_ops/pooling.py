@@ -8,8 +8,7 @@ when they are asked for.
 """
 import itertools
 
-from .._backend import parallel as _parallel
-from .._backend.parallel import parallel_for
+from .._backend.parallel import parallel_items
 from ..autograd.op import Op
 from ._util import D, np
 from .conv import _ntuple, _names, _tname
@@ -109,12 +108,6 @@ def _padded_for_max(x, k, s, p, d, out_sp):
     return _padded(x, len(k), p, k, s, d, out_sp, _lowest(x.dtype))
 
 
-def _by_batch(fn, n, per_item):
-    """``fn(lo, hi)`` over slices of the leading (batch) axis, on the intra-op
-    threads when the work is big; ``per_item`` is the elements of one item."""
-    parallel_for(fn, n, grain=max(1, _parallel.GRAIN // max(per_item, 1)))
-
-
 def _maxpool_fwd(ctx, x, k, s, p, d, ceil_mode, out_sp, want_indices):
     if not want_indices and x.ndim > len(k):
         out = np.empty(x.shape[:-len(k)] + tuple(out_sp), x.dtype)
@@ -122,7 +115,7 @@ def _maxpool_fwd(ctx, x, k, s, p, d, ceil_mode, out_sp, want_indices):
         def piece(lo, hi):
             xp = _padded_for_max(x[lo:hi], k, s, p, d, out_sp)
             out[lo:hi] = _running_max(xp, k, s, d, out_sp)
-        _by_batch(piece, x.shape[0], x[:1].size)
+        parallel_items(piece, x.shape[0], x[:1].size)
         return out, np.empty(0, np.int64)
     xp = _padded_for_max(x, k, s, p, d, out_sp)
     if not want_indices:
@@ -162,7 +155,7 @@ def _maxpool_bwd(ctx, g, _gi=None):
         def piece(lo, hi):
             _maxpool_grad_into(gx[lo:hi], x[lo:hi], g[lo:hi],
                                None if win is None else win[lo:hi], k, s, p, d, out_sp)
-        _by_batch(piece, x.shape[0], x[:1].size)
+        parallel_items(piece, x.shape[0], x[:1].size)
     else:
         _maxpool_grad_into(gx, x, g, win, k, s, p, d, out_sp)
     return gx[(Ellipsis,) + tuple(slice(p[i], p[i] + sp[i]) for i in range(nd))]
