@@ -80,6 +80,45 @@ def test_conv_parity(expr, xs, ws):
     run(expr, tol=1e-9, x=R(*xs), w=R(*ws), b=R(n_out))
 
 
+TILED = [
+    ("F.conv2d(x, w, b, padding=2)", (3, 2, 9, 12), (5, 2, 5, 5)),
+    ("F.conv2d(x, w, b, stride=2, padding=(1, 3), dilation=(1, 2))", (2, 3, 9, 17), (4, 3, 3, 3)),
+    ("F.conv2d(x, w, b, groups=2, dilation=2, padding=2)", (2, 4, 8, 12), (6, 2, 3, 3)),
+    ("F.conv2d(x, w, b)", (2, 2, 8, 12), (5, 2, 3, 3)),  # col2im input grad at stride 1
+    ("F.conv2d(x, w, b, stride=(1, 2), groups=2)", (2, 4, 8, 13), (6, 2, 3, 2)),
+    ("F.conv1d(x, w, b, stride=3, padding=4)", (2, 3, 29), (4, 3, 4)),
+    ("F.conv3d(x, w, b, padding=1)", (2, 2, 4, 5, 12), (3, 2, 3, 2, 3)),
+    ("F.conv_transpose2d(x, w, b, stride=2, padding=1)", (2, 4, 5, 6), (4, 3, 3, 3)),
+    ("F.conv_transpose1d(x, w, b)", (2, 4, 10), (4, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("tile", [1, 2, 3, 4, 6, 12])
+@pytest.mark.parametrize("expr,xs,ws", TILED, ids=[e for e, _, _ in TILED])
+def test_conv_output_tiles(monkeypatch, expr, xs, ws, tile):
+    # every tile size (outputs per patch row, a divisor of the last output size) gives
+    # torch's values and gradients, against a non-uniform upstream gradient
+    from ember._ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "_layout", lambda Cg, Og, k, s, d, out_sp: (
+        True, tile if out_sp[-1] % tile == 0 else 1))
+    n_out = ws[1] if "transpose" in expr else ws[0]  # no grouped transposed case here
+
+    def fn(m, x, w, b):
+        out = eval(expr, {}, dict(x=x, w=w, b=b, F=F_of(m)))
+        r = np.cos(np.arange(out.numel())).reshape(tuple(out.shape))
+        return out * m.tensor(r)
+    check(fn, grad=True, rtol=1e-9, atol=1e-9, x=R(*xs), w=R(*ws), b=R(n_out))
+
+
+def test_tile_is_a_divisor_and_widens_narrow_products():
+    from ember._ops.conv import _tile
+    assert _tile(1, 6, (5, 5), (1, 1), (1, 1), (28, 28)) > 1  # LeNet's first layer
+    assert _tile(6, 16, (5, 5), (1, 1), (1, 1), (10, 10)) > 1
+    assert _tile(256, 256, (3, 3), (1, 1), (1, 1), (14, 14)) == 1  # wide already
+    for ow in (7, 10, 13, 28, 30):
+        assert ow % _tile(3, 8, (3, 3), (1, 1), (1, 1), (5, ow)) == 0
+
+
 def test_conv_float32_and_first_layer_without_input_grad():
     f32 = np.float32
     x, w, b = R(4, 3, 12, 12).astype(f32), R(8, 3, 5, 5).astype(f32), R(8).astype(f32)
@@ -192,6 +231,19 @@ POOL = [
 @pytest.mark.parametrize("expr,xs", POOL, ids=[f"{e} {x}" for e, x in POOL])
 def test_pool_parity(expr, xs):
     run(expr, tol=1e-9, x=R(*xs))
+
+
+@pytest.mark.parametrize("expr,xs", [
+    ("F.avg_pool2d(x, 2)", (2, 3, 6, 8)), ("F.avg_pool2d(x, (2, 3))", (2, 3, 4, 9)),
+    ("F.avg_pool1d(x, 3)", (2, 3, 12)), ("F.avg_pool3d(x, (1, 2, 2))", (1, 2, 3, 4, 6)),
+    ("F.avg_pool2d(x, 2, divisor_override=3)", (1, 2, 4, 4))])
+def test_avg_pool_exact_tiling_grads(expr, xs):
+    # windows that tile the input take the one-pass backward; a non-uniform upstream
+    # gradient shows every cell gets its own window's share
+    def fn(m, x):
+        out = eval(expr, {}, dict(x=x, F=F_of(m)))
+        return out * m.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))
+    check(fn, grad=True, rtol=1e-12, atol=1e-12, x=R(*xs))
 
 
 def test_max_pool_ties_nan_and_padding_grads():

@@ -91,17 +91,61 @@ def _tname(dt):
     return _errors._TYPE_NAMES[dt.name][:-6]
 
 
-# --- im2col / col2im -------------------------------------------------------------------
+# --- im2col in output tiles ------------------------------------------------------------
 #
-# Two patch layouts, picked per call for the longer contiguous copies:
-#   channels-last ("cl"): cols (G, N*P, K*Cg), rows are output pixels, each row a run
-#       of kw*Cg contiguous values of a padded (N, *S, C) copy;  out = cols @ W.
+# Two patch layouts:
+#   channels-last ("cl"): cols (G, rows, K), gathered from a padded (N, *S, C) copy;
+#       out = cols @ W.  A row serves T neighbouring outputs along the last spatial axis
+#       (a "tile") and holds the input span those T outputs read, all channels; W is then
+#       banded, one column block per output of the tile, zero where that output does not
+#       read the span.  T = 1 is classic im2col: a row per output pixel, K = taps * Cg.
 #   channel-major ("cf"): cols (G, Cg*K, N*P), rows are patch entries, each row a run
 #       along an output row of a padded (C, N, *S) copy;        out = W @ cols.
-# Few input channels and wide rows (a network's first layer) favour "cf".
+# Why tiles: BLAS multiplies by a narrow matrix (a LeNet layer's 6 or 16 output channels)
+# at a third of its full speed, and the gather copies each input value about kw times.
+# A tile of T outputs widens the narrow side to Og*T columns and cuts the gather by
+# about T, for span / (T * kw) times the arithmetic; ``_tile`` weighs the two.
 
-def _channels_last(Cg, k, s, d, out_sp):
-    return not (s[-1] == 1 and d[-1] == 1 and k[-1] * Cg < out_sp[-1])
+def _span(T, kw, s, d):
+    """How a tile row covers the last axis: (entries, input step between entries,
+    entry step from one output of the tile to the next, entry step between taps)."""
+    if T == 1:
+        return kw, d, 0, 1  # only the taps themselves
+    return (T - 1) * s + (kw - 1) * d + 1, 1, s, d
+
+
+# float32 GEMM speed (GFLOP/s) on this project's 2-core machines against the narrow
+# side of the product, and the gather's cost: ns per contiguous run plus ns per value
+_NARROW = (4, 6, 8, 12, 16, 24, 32, 48, 64, 96)
+_SPEED = (18, 25, 33, 47, 70, 90, 135, 170, 185, 195)
+_RUN_NS, _VALUE_NS = 3.0, 0.08
+_MAX_TILE = 32
+
+
+def _tile(Cg, Og, k, s, d, out_sp):
+    """Outputs per patch row: the divisor of the last output size with the least
+    estimated time per output pixel (GEMM plus gather)."""
+    ow = out_sp[-1]
+    runs = int(np.prod(k[:-1]))  # contiguous runs per patch row
+    best = None
+    for T in range(1, min(ow, _MAX_TILE) + 1):
+        if ow % T:
+            continue
+        taps = _span(T, k[-1], s[-1], d[-1])[0]
+        cost = 2 * Og * runs * taps * Cg / np.interp(Og * T, _NARROW, _SPEED) + \
+            runs / T * (_RUN_NS + _VALUE_NS * taps * Cg)
+        if best is None or cost < best[0]:
+            best = (cost, T)
+    return best[1]
+
+
+def _layout(Cg, Og, k, s, d, out_sp):
+    """(channels-last?, tile) for a convolution; the same for its forward and backward.
+    Channel-major only for a first layer of many filters over wide rows, where
+    ``W @ cols`` is a product wide on both sides."""
+    if Og >= 64 and s[-1] == 1 and d[-1] == 1 and k[-1] * Cg < out_sp[-1]:
+        return False, 1
+    return True, _tile(Cg, Og, k, s, d, out_sp)
 
 
 def _pad(x, pads, cl):
@@ -114,32 +158,36 @@ def _pad(x, pads, cl):
     full = _scratch.get(((N,) + padded + (C,)) if cl else ((C, N) + padded), dt)
     if any(lo or hi for lo, hi in pads):
         full.fill(0)
-    if cl:
-        full[(slice(None),) + inner] = np.moveaxis(x, 1, -1)
+    if cl:  # a transposing copy, worth two threads
+        dst, src = full[(slice(None),) + inner], np.moveaxis(x, 1, -1)
+        parallel_items(lambda lo, hi: np.copyto(dst[lo:hi], src[lo:hi]), N, x[:1].size)
     else:
         full[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
     return full
 
 
-def _patches(x, pads, G, k, s, d, out_sp, cl):
+def _patches(x, pads, G, k, s, d, out_sp, plan):
     """im2col of ``x`` through a recycled padded copy."""
-    xp = _pad(x, pads, cl)
-    cols = _im2col(xp, G, k, s, d, out_sp, cl)
+    xp = _pad(x, pads, plan[0])
+    cols = _im2col(xp, G, k, s, d, out_sp, plan)
     _scratch.put(xp)
     return cols
 
 
-def _im2col(xp, G, k, s, d, out_sp, cl):
+def _im2col(xp, G, k, s, d, out_sp, plan):
+    cl, T = plan
     nd = len(k)
     st = xp.strides
     P, K = int(np.prod(out_sp)), int(np.prod(k))
     if cl:
         N, C = xp.shape[0], xp.shape[-1]
         Cg = C // G
-        shape = (G, N) + tuple(out_sp) + tuple(k) + (Cg,)
-        strides = ((Cg * st[-1], st[0]) + tuple(st[1 + i] * s[i] for i in range(nd))
-                   + tuple(st[1 + i] * d[i] for i in range(nd)) + (st[-1],))
-        final = (G, N * P, K * Cg)
+        taps, step = _span(T, k[-1], s[-1], d[-1])[:2]
+        shape = (G, N) + tuple(out_sp[:-1]) + (out_sp[-1] // T,) + tuple(k[:-1]) + (taps, Cg)
+        strides = ((Cg * st[-1], st[0]) + tuple(st[1 + i] * s[i] for i in range(nd - 1))
+                   + (st[nd] * s[-1] * T,) + tuple(st[1 + i] * d[i] for i in range(nd - 1))
+                   + (st[nd] * step, st[-1]))
+        final = (G, N * P // T, K // k[-1] * taps * Cg)
     else:
         C, N = xp.shape[:2]
         Cg = C // G
@@ -148,7 +196,14 @@ def _im2col(xp, G, k, s, d, out_sp, cl):
                    + (st[1],) + tuple(st[2 + i] * s[i] for i in range(nd)))
         final = (G, Cg * K, N * P)
     cols = _scratch.get(final, xp.dtype)
-    dst, src = cols.reshape(shape), _as_strided(xp, shape, strides, writeable=False)
+    if cl and strides[-2] == Cg * strides[-1] == Cg * xp.itemsize:
+        # each run of span * Cg values is contiguous in the input: copy it as one item
+        item = np.dtype((np.void, shape[-2] * Cg * xp.itemsize))
+        shape, strides = shape[:-2], strides[:-2]
+        dst = cols.view(item).reshape(shape)
+        src = np.ndarray(shape, item, xp, 0, strides)
+    else:
+        dst, src = cols.reshape(shape), _as_strided(xp, shape, strides, writeable=False)
     # a gather of many short runs: two threads copy nearly twice as fast as one
     ax = 1 if cl else 2 + nd  # the batch axis of both layouts
 
@@ -159,45 +214,79 @@ def _im2col(xp, G, k, s, d, out_sp, cl):
     return cols
 
 
-def _to_nchw(out, N, sp, cl, bias=None, dtype=None, res=None):
-    """GEMM result -> contiguous (N, O, *sp), adding the bias during the copy
+def _to_nchw(out, N, sp, plan, bias=None, dtype=None, res=None):
+    """GEMM result -> contiguous (N, O, *sp), adding the bias on the way
     (into ``res``, a contiguous (N, O, *sp) array, when given)."""
+    cl, T = plan
     P = int(np.prod(sp))
-    if cl:
-        G, _, Og = out.shape
-        v = out.reshape(G, N, P, Og).transpose(1, 0, 3, 2)
+    dtype = dtype or out.dtype
+    G, Og = (out.shape[0], out.shape[2] // T) if cl else out.shape[:2]
+    if res is None:
+        res = np.empty((N, G * Og) + tuple(sp), dtype)
+    b = None if bias is None else bias.reshape(G, Og, 1).astype(out.dtype, copy=False)
+    if not cl:
+        src, dst = out.reshape(G, Og, N, P).transpose(2, 0, 1, 3), res.reshape(N, G, Og, P)
+    elif T > 1 and out.dtype == dtype:
+        # a tile's T outputs are neighbours in the result too: each moves as one item
+        if b is not None:
+            out += np.repeat(b.reshape(G, 1, Og), T, axis=2)
+            b = None
+        item = np.dtype((np.void, T * out.dtype.itemsize))
+        src = out.reshape(G, N, P // T, Og * T).view(item).transpose(1, 0, 3, 2)
+        dst = res.reshape(N, G, Og, P).view(item)
     else:
-        G, Og, _ = out.shape
-        v = out.reshape(G, Og, N, P).transpose(2, 0, 1, 3)
-    res = np.empty((N, G, Og, P), dtype or out.dtype) if res is None else \
-        res.reshape(N, G, Og, P)
-    if bias is not None:
-        np.add(v, bias.reshape(G, Og, 1).astype(out.dtype, copy=False), out=res,
-               casting="unsafe")
-    else:
-        np.copyto(res, v, casting="unsafe")
-    return res.reshape((N, G * Og) + tuple(sp))
+        src = out.reshape(G, N, P // T, Og, T).transpose(1, 0, 3, 2, 4)
+        dst = res.reshape(N, G, Og, P // T, T)
+        b = None if b is None else b[..., None]
+
+    def piece(lo, hi):  # a transposing copy of short runs, worth two threads
+        if b is None:
+            np.copyto(dst[lo:hi], src[lo:hi], casting="unsafe")
+        else:
+            np.add(src[lo:hi], b, out=dst[lo:hi], casting="unsafe")
+    parallel_items(piece, N, res[:1].size)
+    return res
 
 
-def _from_nchw(g, G, cl):
-    """(N, O, *sp) -> (G, N*P, O/G) if ``cl`` else (G, O/G, N*P), contiguous."""
+def _from_nchw(g, G, plan):
+    """(N, O, *sp) -> the GEMM-output layout of ``plan``: (G, N*P/T, O/G*T) for
+    channels-last, else (G, O/G, N*P); contiguous."""
+    cl, T = plan
     N, O = g.shape[:2]
-    P = int(np.prod(g.shape[2:]))
-    v = g.reshape(N, G, O // G, P)
+    sp = g.shape[2:]
+    P = int(np.prod(sp))
+    dt = _compute_dtype(g)
     if cl:
-        return np.ascontiguousarray(v.transpose(1, 0, 3, 2), _compute_dtype(g)).reshape(
-            G, N * P, O // G)
-    return np.ascontiguousarray(v.transpose(1, 2, 0, 3), _compute_dtype(g)).reshape(
-        G, O // G, N * P)
+        v = g.reshape(N, G, O // G, P // sp[-1], sp[-1] // T, T).transpose(1, 0, 3, 4, 2, 5)
+        return np.ascontiguousarray(v, dt).reshape(G, N * P // T, O // G * T)
+    v = g.reshape(N, G, O // G, P)
+    return np.ascontiguousarray(v.transpose(1, 2, 0, 3), dt).reshape(G, O // G, N * P)
 
 
-def _w_cl(w, G):
-    """Weight (O, Cg, *k) -> (G, K*Cg, O/G), the right operand for channels-last rows."""
+def _band_view(B, nd, kw, T, s, d):
+    """The (G, *k, Cg, Og, T) weight entries inside a banded (G, *k[:-1], span, Cg, Og, T)
+    array: output t of a tile meets tap j at span entry t*s + j*d."""
+    _, _, os_, ts = _span(T, kw, s, d)
+    st = B.strides
+    shape = B.shape[:nd] + (kw,) + B.shape[nd + 1:]
+    return _as_strided(B, shape, st[:nd] + (st[nd] * ts, st[nd + 1], st[nd + 2],
+                                            st[nd + 3] + st[nd] * os_))
+
+
+def _w_cl(w, G, T=1, s=(1,), d=(1,)):
+    """Weight (O, Cg, *k) -> (G, K, O/G*T), the right operand for channels-last rows."""
     O, Cg = w.shape[:2]
-    nd = w.ndim - 2
-    wg = w.reshape((G, O // G, Cg) + w.shape[2:])
-    perm = (0,) + tuple(range(3, 3 + nd)) + (2, 1)
-    return np.ascontiguousarray(wg.transpose(perm), _compute_dtype(w)).reshape(G, -1, O // G)
+    k = w.shape[2:]
+    nd = len(k)
+    wg = w.reshape((G, O // G, Cg) + k).transpose(
+        (0,) + tuple(range(3, 3 + nd)) + (2, 1))  # (G, *k, Cg, Og)
+    dt = _compute_dtype(w)
+    if T == 1:
+        return np.ascontiguousarray(wg, dt).reshape(G, -1, O // G)
+    taps = _span(T, k[-1], s[-1], d[-1])[0]
+    B = np.zeros((G,) + k[:-1] + (taps, Cg, O // G, T), dt)
+    _band_view(B, nd, k[-1], T, s[-1], d[-1])[...] = wg[..., None]
+    return B.reshape(G, -1, O // G * T)
 
 
 # im2col copies the input some k*k times over; done a few images at a time, the
@@ -205,17 +294,24 @@ def _w_cl(w, G):
 _SLICE_BYTES = 6 << 20
 
 
-def _cols_bytes(x, G, k, Cg, out_sp):
+def _cols_bytes(x, G, k, Cg, s, d, out_sp, plan):
     """The size of the im2col patches of the whole batch."""
-    return x.shape[0] * G * int(np.prod(out_sp)) * int(np.prod(k)) * Cg * \
+    T = plan[1]
+    taps = _span(T, k[-1], s[-1], d[-1])[0]
+    return x.shape[0] * G * int(np.prod(out_sp)) // T * int(np.prod(k[:-1])) * taps * Cg * \
         np.dtype(_compute_dtype(x)).itemsize
 
 
-def _batch_slices(x, G, k, Cg, out_sp):
-    """Batch slices whose patches take about ``_SLICE_BYTES`` each."""
-    N = x.shape[0]
-    n = max(1, min(N, -(-_cols_bytes(x, G, k, Cg, out_sp) // _SLICE_BYTES)))
+def _slices(N, nbytes):
+    """Slices of a batch of ``N`` whose work arrays of ``nbytes`` in all take about
+    ``_SLICE_BYTES`` each."""
+    n = max(1, min(N, -(-nbytes // _SLICE_BYTES)))
     return [(N * i // n, N * (i + 1) // n) for i in range(n)]
+
+
+def _batch_slices(x, G, k, Cg, s, d, out_sp, plan):
+    """Batch slices whose patches take about ``_SLICE_BYTES`` each."""
+    return _slices(x.shape[0], _cols_bytes(x, G, k, Cg, s, d, out_sp, plan))
 
 
 def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
@@ -223,14 +319,16 @@ def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
     Unless the patches are kept, the batch goes through in cache-sized slices."""
     O, Cg = w.shape[:2]
     k = w.shape[2:]
-    cl = _channels_last(Cg, k, s, d, out_sp)
-    wm = _w_cl(w, G) if cl else w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False)
-    slices = [(0, x.shape[0])] if keep else _batch_slices(x, G, k, Cg, out_sp)
+    plan = _layout(Cg, O // G, k, s, d, out_sp)
+    cl, T = plan
+    wm = _w_cl(w, G, T, s, d) if cl else \
+        w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False)
+    slices = [(0, x.shape[0])] if keep else _batch_slices(x, G, k, Cg, s, d, out_sp, plan)
     res = np.empty((x.shape[0], O) + tuple(out_sp), x.dtype)
     for lo, hi in slices:
-        cols = _patches(x[lo:hi], pads, G, k, s, d, out_sp, cl)
+        cols = _patches(x[lo:hi], pads, G, k, s, d, out_sp, plan)
         if cl:
-            out = _scratch.get((G, cols.shape[1], O // G), cols.dtype)
+            out = _scratch.get((G, cols.shape[1], wm.shape[2]), cols.dtype)
             np.matmul(cols, wm, out=out)
         else:
             out = _scratch.get((G, O // G, cols.shape[2]), cols.dtype)
@@ -238,7 +336,7 @@ def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
         if not keep:
             _scratch.put(cols)
             cols = None
-        _to_nchw(out, hi - lo, out_sp, cl, bias, x.dtype, res[lo:hi])
+        _to_nchw(out, hi - lo, out_sp, plan, bias, x.dtype, res[lo:hi])
         _scratch.put(out)
     return res, cols
 
@@ -250,15 +348,16 @@ def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
     k = w_shape[2:]
     nd = len(k)
     out_sp = g.shape[2:]
-    cl = _channels_last(Cg, k, s, d, out_sp)
+    plan = _layout(Cg, O // G, k, s, d, out_sp)
+    cl, T = plan
     m = None
     for lo, hi in [(0, x.shape[0])] if cols is not None else \
-            _batch_slices(x, G, k, Cg, out_sp):
-        c = cols if cols is not None else _patches(x[lo:hi], pads, G, k, s, d, out_sp, cl)
+            _batch_slices(x, G, k, Cg, s, d, out_sp, plan):
+        c = cols if cols is not None else _patches(x[lo:hi], pads, G, k, s, d, out_sp, plan)
         if cl:
-            part = np.matmul(c.transpose(0, 2, 1), _from_nchw(g[lo:hi], G, True))
+            part = np.matmul(c.transpose(0, 2, 1), _from_nchw(g[lo:hi], G, plan))
         else:
-            part = np.matmul(_from_nchw(g[lo:hi], G, False), c.transpose(0, 2, 1))
+            part = np.matmul(_from_nchw(g[lo:hi], G, plan), c.transpose(0, 2, 1))
         _scratch.put(c)
         if m is None:
             m = part
@@ -266,22 +365,28 @@ def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
             m += part
     if not cl:
         return m.reshape(w_shape)
-    m = m.reshape((G,) + tuple(k) + (Cg, O // G))  # (G, K*Cg, Og) as (G, *k, Cg, Og)
+    Og = O // G
+    if T > 1:  # fold the band back: each tap's gradient, summed over the tile's outputs
+        taps = _span(T, k[-1], s[-1], d[-1])[0]
+        m = _band_view(m.reshape((G,) + tuple(k[:-1]) + (taps, Cg, Og, T)), nd, k[-1], T,
+                       s[-1], d[-1]).sum(-1)
+    m = m.reshape((G,) + tuple(k) + (Cg, Og))  # (G, K*Cg, Og) as (G, *k, Cg, Og)
     return m.transpose((0, nd + 2, nd + 1) + tuple(range(1, nd + 1))).reshape(w_shape)
 
 
 def _conv_input_grad(g, w, x_shape, G, s, d, pads):
-    """d(conv)/d(input), i.e. the transposed convolution of ``g`` with ``w``."""
+    """d(conv)/d(input), i.e. the transposed convolution of ``g`` with ``w``: the patch
+    gradients ``grad_out @ W^T``, in the patch layout the forward used, each added back
+    where its patch was read (col2im), a cache-sized slice of the batch at a time."""
     N, C = x_shape[:2]
-    sp = tuple(x_shape[2:])
-    k = w.shape[2:]
+    sp, k, gsp = tuple(x_shape[2:]), tuple(w.shape[2:]), tuple(g.shape[2:])
     nd = len(k)
     O, Cg = w.shape[:2]
     Og = O // G
-    gsp = g.shape[2:]
-    if all(v == 1 for v in s) and Og <= Cg:
-        # stride 1 and no more output than input channels: a plain convolution of the
-        # padded grad with the flipped kernel, im2col + GEMM and no scatter at all
+    if all(v == 1 for v in s) and (Og <= Cg or np.prod(sp) <= 1.25 * np.prod(gsp)):
+        # stride 1, and the input not much bigger than the output: the input gradient
+        # is a plain convolution of the padded grad with the flipped kernel, whose GEMM
+        # output is small (col2im's is the size of all patches)
         gpads = []
         for i in range(nd):
             lo = d[i] * (k[i] - 1) - pads[i][0]
@@ -291,26 +396,45 @@ def _conv_input_grad(g, w, x_shape, G, s, d, pads):
                 slice(max(-lo, 0), gsp[i] - max(-hi, 0)) for i, (lo, hi) in enumerate(gpads))]
             gpads = [(max(lo, 0), max(hi, 0)) for lo, hi in gpads]
         flip = (slice(None),) * 3 + (slice(None, None, -1),) * nd
-        wf = w.reshape((G, Og, Cg) + tuple(k))[flip].swapaxes(1, 2).reshape(
-            (C, Og) + tuple(k))
+        wf = w.reshape((G, Og, Cg) + k)[flip].swapaxes(1, 2).reshape((C, Og) + k)
         return _conv_forward(g, wf, G, (1,) * nd, d, gpads, sp)[0]
-    # col2im: per kernel offset, a (N, *out, C) block of patch grads added at its shift;
-    # computed as K small GEMMs so each block is contiguous
-    gcl = _from_nchw(g, G, True)  # (G, N*P, Og)
-    wk = w.reshape((G, Og, Cg, -1)).transpose(3, 0, 1, 2).astype(_compute_dtype(w),
-                                                                  copy=False)
-    pc = np.matmul(gcl[None], wk)  # (K, G, N*P, Cg)
+    cl, T = _layout(Cg, Og, k, s, d, gsp)
+    T = T if cl else 1
+    span, estep = _span(T, k[-1], s[-1], d[-1])[:2]
+    wt = _w_cl(w, G, T, s, d).transpose(0, 2, 1)  # (G, Og*T, K)
+    gr = _from_nchw(g, G, (True, T))  # (G, rows, Og*T)
+    per_image = gr.shape[1] // max(N, 1)
     padded = tuple(sp[i] + pads[i][0] + pads[i][1] for i in range(nd))
-    dest = np.zeros((N,) + padded + (G, Cg), pc.dtype)
-    for n, off in enumerate(itertools.product(*(range(kk) for kk in k))):
-        idx = (slice(None),) + tuple(
-            slice(off[i] * d[i], off[i] * d[i] + s[i] * (gsp[i] - 1) + 1, s[i])
-            for i in range(nd))
-        dest[idx] += np.moveaxis(pc[n].reshape((G, N) + tuple(gsp) + (Cg,)), 0, -2)
-    inner = (slice(None),) + tuple(slice(lo, lo + sp[i]) for i, (lo, _) in enumerate(pads))
+    inner = tuple(slice(lo, lo + sp[i]) for i, (lo, _) in enumerate(pads))
     res = np.empty((N, C) + sp, g.dtype)
-    np.copyto(res, np.moveaxis(dest[inner].reshape((N,) + sp + (C,)), -1, 1),
-              casting="unsafe")
+    # a patch row's entries land at (tile start + e * estep); runs of entries no longer
+    # than the step between tiles never collide, so each run is one strided add
+    tstep = T * s[-1]
+    run = tstep if T > 1 else 1
+    lead = list(itertools.product(*(range(kk) for kk in k[:-1])))
+    for lo, hi in _slices(N, gr.shape[1] * wt.size * gr.itemsize // max(Og * T, 1)):
+        pc = np.matmul(gr[:, lo * per_image:hi * per_image], wt)
+        pc = pc.reshape((G, hi - lo) + gsp[:-1] + (gsp[-1] // T,) + k[:-1] + (span, Cg))
+
+        def piece(a, b, pc=pc, lo=lo):
+            dest = np.zeros((b - a,) + padded + (G, Cg), pc.dtype)
+            st = dest.strides
+            for off in lead:
+                base = sum(off[i] * d[i] * st[1 + i] for i in range(nd - 1))
+                for q in range(0, span, run):
+                    L = min(run, span - q)
+                    shape = (b - a,) + gsp[:-1] + (gsp[-1] // T, L, G, Cg)
+                    strides = ((st[0],) + tuple(st[1 + i] * s[i] for i in range(nd - 1))
+                               + (st[nd] * tstep, st[nd] * estep, st[nd + 1], st[nd + 2]))
+                    dst = np.ndarray(shape, dest.dtype, dest, base + q * estep * st[nd],
+                                     strides)
+                    src = pc[(slice(None), slice(a, b)) + (slice(None),) * nd + off
+                             + (slice(q, q + L),)]
+                    np.add(dst, np.moveaxis(src, 0, -2), out=dst)
+            np.copyto(res[lo + a:lo + b], np.moveaxis(
+                dest[(slice(None),) + inner].reshape((b - a,) + sp + (C,)), -1, 1),
+                casting="unsafe")
+        parallel_items(piece, hi - lo, pc.size // max(hi - lo, 1))
     return res
 
 
@@ -323,8 +447,10 @@ def _out_size(sp, pads, k, s, d):
 
 def _conv_fwd(ctx, x, w, b, stride, pads, dilation, groups):
     out_sp = _out_size(x.shape[2:], pads, w.shape[2:], stride, dilation)
+    k, Cg = w.shape[2:], w.shape[1]
+    plan = _layout(Cg, w.shape[0] // groups, k, stride, dilation, out_sp)
     keep = ctx is not None and \
-        _cols_bytes(x, groups, w.shape[2:], w.shape[1], out_sp) <= _KEEP_COLS_BYTES
+        _cols_bytes(x, groups, k, Cg, stride, dilation, out_sp, plan) <= _KEEP_COLS_BYTES
     out, cols = _conv_forward(x, w, groups, stride, dilation, pads, out_sp, b, keep)
     if ctx is not None:
         ctx.cols = cols

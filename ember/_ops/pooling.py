@@ -343,11 +343,12 @@ def _avgpool_bwd(ctx, g):
     gd = g / np.asarray(div if div is not None else kw["divisor_override"], g.dtype)
     if all(s[i] == k[i] and p[i] == 0 and out_sp[i] * k[i] == sp[i] for i in range(nd)):
         # windows tile the input exactly: each cell gets its window's share, one pass
+        # (repeating along the last axis first keeps every copy's inner runs long)
         lead = x.shape[:-nd]
         gx = np.empty(x.shape, g.dtype)
-        tiles = lead + tuple(v for i in range(nd) for v in (out_sp[i], k[i]))
-        spread = lead + tuple(v for i in range(nd) for v in (out_sp[i], 1))
-        gx.reshape(tiles)[...] = gd.reshape(spread)
+        tiles = lead + tuple(v for i in range(nd - 1) for v in (out_sp[i], k[i])) + sp[-1:]
+        spread = lead + tuple(v for i in range(nd - 1) for v in (out_sp[i], 1)) + sp[-1:]
+        gx.reshape(tiles)[...] = np.repeat(gd, k[-1], axis=-1).reshape(spread)
         return gx
     need = [max(sp[i] + 2 * p[i], (out_sp[i] - 1) * s[i] + k[i]) for i in range(nd)]
     gx = np.zeros(x.shape[:-nd] + tuple(need), g.dtype)
