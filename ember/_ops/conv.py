@@ -166,15 +166,15 @@ def _pad(x, pads, cl):
     return full
 
 
-def _patches(x, pads, G, k, s, d, out_sp, plan):
-    """im2col of ``x`` through a recycled padded copy."""
+def _patches(x, pads, G, k, s, d, out_sp, plan, into=None):
+    """im2col of ``x`` through a recycled padded copy (into ``into`` when given)."""
     xp = _pad(x, pads, plan[0])
-    cols = _im2col(xp, G, k, s, d, out_sp, plan)
+    cols = _im2col(xp, G, k, s, d, out_sp, plan, into)
     _scratch.put(xp)
     return cols
 
 
-def _im2col(xp, G, k, s, d, out_sp, plan):
+def _im2col(xp, G, k, s, d, out_sp, plan, cols=None):
     cl, T = plan
     nd = len(k)
     st = xp.strides
@@ -195,7 +195,8 @@ def _im2col(xp, G, k, s, d, out_sp, plan):
         strides = ((Cg * st[0], st[0]) + tuple(st[2 + i] * d[i] for i in range(nd))
                    + (st[1],) + tuple(st[2 + i] * s[i] for i in range(nd)))
         final = (G, Cg * K, N * P)
-    cols = _scratch.get(final, xp.dtype)
+    if cols is None:
+        cols = _scratch.get(final, xp.dtype)
     if cl and strides[-2] == Cg * strides[-1] == Cg * xp.itemsize:
         # each run of span * Cg values is contiguous in the input: copy it as one item
         item = np.dtype((np.void, shape[-2] * Cg * xp.itemsize))
@@ -253,14 +254,25 @@ def _from_nchw(g, G, plan):
     channels-last, else (G, O/G, N*P); contiguous."""
     cl, T = plan
     N, O = g.shape[:2]
-    sp = g.shape[2:]
-    P = int(np.prod(sp))
+    Og = O // G
+    P = int(np.prod(g.shape[2:]))
     dt = _compute_dtype(g)
-    if cl:
-        v = g.reshape(N, G, O // G, P // sp[-1], sp[-1] // T, T).transpose(1, 0, 3, 4, 2, 5)
-        return np.ascontiguousarray(v, dt).reshape(G, N * P // T, O // G * T)
-    v = g.reshape(N, G, O // G, P)
-    return np.ascontiguousarray(v.transpose(1, 2, 0, 3), dt).reshape(G, O // G, N * P)
+    if not cl:
+        v = g.reshape(N, G, Og, P)
+        return np.ascontiguousarray(v.transpose(1, 2, 0, 3), dt).reshape(G, Og, N * P)
+    res = np.empty((G, N * P // T, Og * T), dt)
+    if g.dtype == dt and g.flags.c_contiguous:  # a tile's T values move as one item
+        item = np.dtype((np.void, T * g.itemsize))
+        src = g.reshape(N, G, Og, P).view(item).transpose(1, 0, 3, 2)
+        dst = res.view(item).reshape(G, N, P // T, Og)
+    else:
+        src = g.reshape(N, G, Og, P // T, T).transpose(1, 0, 3, 2, 4)
+        dst = res.reshape(G, N, P // T, Og, T)
+
+    def piece(lo, hi):  # a transposing copy of short runs, worth two threads
+        np.copyto(dst[:, lo:hi], src[:, lo:hi], casting="unsafe")
+    parallel_items(piece, N, P * O)
+    return res
 
 
 def _band_view(B, nd, kw, T, s, d):
@@ -323,10 +335,21 @@ def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
     cl, T = plan
     wm = _w_cl(w, G, T, s, d) if cl else \
         w.reshape(G, O // G, -1).astype(_compute_dtype(w), copy=False)
-    slices = [(0, x.shape[0])] if keep else _batch_slices(x, G, k, Cg, s, d, out_sp, plan)
-    res = np.empty((x.shape[0], O) + tuple(out_sp), x.dtype)
+    N = x.shape[0]
+    # kept patches of one group are still gathered and multiplied slice by slice,
+    # each slice's rows a contiguous part of the whole
+    kept = None
+    if keep and cl and G == 1:
+        kept = _scratch.get((1, N * int(np.prod(out_sp)) // T,
+                             int(np.prod(k[:-1])) * _span(T, k[-1], s[-1], d[-1])[0] * Cg),
+                            _compute_dtype(x))
+    slices = [(0, N)] if keep and kept is None else \
+        _batch_slices(x, G, k, Cg, s, d, out_sp, plan)
+    res = np.empty((N, O) + tuple(out_sp), x.dtype)
+    rows = 0 if kept is None else kept.shape[1] // max(N, 1)
     for lo, hi in slices:
-        cols = _patches(x[lo:hi], pads, G, k, s, d, out_sp, plan)
+        cols = _patches(x[lo:hi], pads, G, k, s, d, out_sp, plan,
+                        None if kept is None else kept[:, lo * rows:hi * rows])
         if cl:
             out = _scratch.get((G, cols.shape[1], wm.shape[2]), cols.dtype)
             np.matmul(cols, wm, out=out)
@@ -338,7 +361,7 @@ def _conv_forward(x, w, G, s, d, pads, out_sp, bias=None, keep=False):
             cols = None
         _to_nchw(out, hi - lo, out_sp, plan, bias, x.dtype, res[lo:hi])
         _scratch.put(out)
-    return res, cols
+    return res, (cols if kept is None else kept)
 
 
 def _conv_weight_grad(x, g, w_shape, G, s, d, pads, cols=None):
