@@ -115,6 +115,14 @@ def test_split_max_pool_matches_torch(kw, threads):
     check(lambda m, x: m.nn.functional.max_pool2d(x * 1, **kw), x=_big_pool_input(), grad=True)
 
 
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=3, stride=1, count_include_pad=False)])
+def test_split_avg_pool_matches_torch(kw, threads):
+    threads(2)
+    x = np.nan_to_num(_big_pool_input())
+    check(lambda m, x: m.nn.functional.avg_pool2d(x * 1, **kw), x=x, grad=True)
+
+
 @pytest.mark.parametrize("cfg", [dict(padding=2), dict(padding=1, stride=2), dict(groups=4)])
 def test_split_conv_matches_torch(cfg, threads):
     threads(2)

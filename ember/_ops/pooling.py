@@ -318,17 +318,32 @@ def _avgpool_fwd(ctx, x, k, s, p, ceil_mode, count_include_pad, divisor_override
     d = (1,) * nd
     acc_t = x.dtype if x.dtype.kind == "f" and x.dtype.itemsize >= 4 else (
         np.float32 if x.dtype.kind in "fV" else np.int64)
-    xp = _padded(x, nd, p, k, s, d, out_sp, 0)
-    acc = np.zeros(x.shape[:-nd] + tuple(out_sp), acc_t)
-    for _, idx in _offset_views(xp, k, s, d, out_sp):
-        acc += xp[idx]
     div = _divisor(x.shape[-nd:], k, s, p, out_sp, count_include_pad, divisor_override)
     if div is None:
         div = divisor_override
+    acc = np.empty(x.shape[:-nd] + tuple(out_sp), acc_t)
+    same = x.dtype.kind == "f" and acc.dtype == x.dtype  # averaged in place
+
+    def piece(lo, hi):  # window sums of a batch slice, on the intra-op threads
+        xp = _padded(x[lo:hi], nd, p, k, s, d, out_sp, 0)
+        a = acc[lo:hi]
+        for n, (_, idx) in enumerate(_offset_views(xp, k, s, d, out_sp)):
+            if n == 0:
+                np.copyto(a, xp[idx], casting="unsafe")
+            else:
+                a += xp[idx]
+        if same:
+            a /= np.asarray(div, acc_t)
+    if x.ndim > nd:
+        parallel_items(piece, x.shape[0], x[:1].size)
+    else:
+        piece(0, None)
     if x.dtype.kind in "iu":
         # integer average: C++ integer division truncates toward zero
         q = np.abs(acc) // div
         return (np.sign(acc) * q).astype(x.dtype)
+    if same:
+        return acc
     return (acc / np.asarray(div, acc_t)).astype(x.dtype, copy=False)
 
 

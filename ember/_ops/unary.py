@@ -114,18 +114,21 @@ erfinv = _unary("ErfinvBackward0", _special("erfinv"),
 def _sigmoid_np(a):
     # PyTorch's formula, 1 / (1 + exp(-x)): where exp(-x) overflows to inf the result
     # is exactly 0.  A big contiguous input is done in pieces on the intra-op threads.
-    out = np.negative(a, out=np.empty_like(a))
-    flat = out.reshape(-1) if out.flags.c_contiguous else out
+    if not a.flags.c_contiguous or a.ndim == 0:
+        out = np.negative(a, out=np.empty_like(a))
+        np.exp(out, out=out)
+        out += 1
+        return np.reciprocal(out, out=out)
+    out = np.empty_like(a)
+    src, flat = a.reshape(-1), out.reshape(-1)
 
     def piece(lo, hi):
         r = flat[lo:hi]
+        np.negative(src[lo:hi], out=r)
         np.exp(r, out=r)
         r += 1
         np.reciprocal(r, out=r)
-    if flat.ndim == 1:
-        parallel_for(piece, flat.size)
-    else:
-        piece(0, len(flat))
+    parallel_for(piece, flat.size)
     return out
 
 
