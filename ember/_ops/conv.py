@@ -1,17 +1,18 @@
 """Convolution lowered onto matrix products (im2col), plus F.unfold / F.fold.
 
-Layout: the im2col matrix is built channels-last, one row per output pixel,
-``(groups, N*out_pixels, kernel_positions*C_per_group)``, from a zero-padded
-channels-last copy of the input.  A row's inner part is a run of ``k*C``
-contiguous input values, so the gather copies long runs, and the GEMMs are
-"tall and skinny" (many pixel rows, few channels), the shape OpenBLAS runs
-fastest.  Transposes back to NCHW cost one pass over the (much smaller) output.
+Layout: the im2col matrix is built channels-last from a zero-padded channels-last copy
+of the input, one row per tile of T neighbouring output pixels along the last axis
+(T = 1: one row per pixel), so the gather copies long contiguous runs.  With T > 1 the
+weight becomes a banded matrix with T column blocks: layers with few output channels
+then multiply by a matrix wide enough for BLAS to run at full speed (see ``_tile``).
+Transposes back to NCHW cost one pass over the output.
 
 Backward (raw arrays, once differentiable like a custom kernel):
   weight grad = cols^T @ grad_out            (cols kept from forward if small)
-  input grad  = for stride 1: a convolution of the padded grad_out with the
-                flipped kernel (another im2col + GEMM, no scatter at all);
-                otherwise col2im: one strided add per kernel offset.
+  input grad  = for stride 1 when the input is not much bigger than the output: a
+                convolution of the padded grad_out with the flipped kernel; otherwise
+                grad_out @ W^T in the patch layout, added back with one strided add per
+                run of patch entries (col2im).
 """
 import itertools
 import warnings
@@ -703,106 +704,6 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      groups=1, dilation=1):
     return _conv_transpose_nd(3, input, weight, bias, stride, padding, output_padding,
                               groups, dilation)
-
-
-# --- F.unfold (im2col) and F.fold (col2im), NCHW as PyTorch returns them ---------------
-
-def _unfold_fwd(ctx, x, k, d, p, s):
-    if x.ndim == 3:
-        return _unfold_fwd(ctx, x[None], k, d, p, s)[0]
-    N, C, H, W = x.shape
-    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
-    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
-    xp = x
-    if p[0] or p[1]:
-        xp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), x.dtype)
-        xp[:, :, p[0]:p[0] + H, p[1]:p[1] + W] = x
-    sn, sc, sh, sw = xp.strides
-    v = _as_strided(xp, (N, C, k[0], k[1], oh, ow),
-                    (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1]), writeable=False)
-    return np.ascontiguousarray(v).reshape(N, C * k[0] * k[1], oh * ow)
-
-
-def _fold_fwd(ctx, cols, out_size, k, d, p, s):
-    if cols.ndim == 2:
-        return _fold_fwd(ctx, cols[None], out_size, k, d, p, s)[0]
-    N, CK, L = cols.shape
-    C = CK // (k[0] * k[1])
-    H, W = out_size
-    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
-    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
-    c6 = cols.reshape(N, C, k[0], k[1], oh, ow)
-    out = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), cols.dtype)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            out[:, :, i * d[0]:i * d[0] + s[0] * (oh - 1) + 1:s[0],
-                j * d[1]:j * d[1] + s[1] * (ow - 1) + 1:s[1]] += c6[:, :, i, j]
-    return np.ascontiguousarray(out[:, :, p[0]:p[0] + H, p[1]:p[1] + W])
-
-
-_unfold = Op("Im2ColBackward0", _unfold_fwd, saves=())
-_fold = Op("Col2ImBackward0", _fold_fwd, saves=())
-
-
-@_unfold.backward
-def _(ctx, g):
-    kw = ctx.kw
-    return _fold(g, out_size=ctx.inputs[0].shape[-2:], k=kw["k"], d=kw["d"], p=kw["p"],
-                 s=kw["s"])
-
-
-@_fold.backward
-def _(ctx, g):
-    kw = ctx.kw
-    return _unfold(g, k=kw["k"], d=kw["d"], p=kw["p"], s=kw["s"])
-
-
-def _fold_args(kernel_size, dilation, padding, stride):
-    return (_ntuple(kernel_size, 2), _ntuple(dilation, 2), _ntuple(padding, 2),
-            _ntuple(stride, 2))
-
-
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(
-            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
-    H, W = input.shape[-2:]
-    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
-    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
-    if oh < 1 or ow < 1:
-        raise RuntimeError(
-            f"Given input with spatial size ({H}, {W}), kernel_size=({k[0]}, {k[1]}), "
-            f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the "
-            f"array of sliding blocks as ({oh}, {ow}), but its components must be at least "
-            "one.")
-    return _unfold(input, k=k, d=d, p=p, s=s)
-
-
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
-    out_size = _ntuple(output_size, 2)
-    if input.dim() not in (2, 3):
-        raise NotImplementedError(
-            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
-            f"(got {input.dim()}D)")
-    kk = k[0] * k[1]
-    ck, nblocks = input.shape[-2:]
-    if ck % kk:
-        raise RuntimeError(
-            f"Expected size of input's dimension 1 to be divisible by the product of "
-            f"kernel_size, but got input.size(1)={ck} and kernel_size=({k[0]}, "
-            f"{k[1]})")
-    H, W = out_size
-    oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
-    ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
-    if oh * ow != nblocks:
-        raise RuntimeError(
-            f"Given output_size=({H}, {W}), kernel_size=({k[0]}, {k[1]}), dilation=({d[0]}, "
-            f"{d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of "
-            f"input's dimension 2 to match the calculated number of sliding blocks {oh} * "
-            f"{ow} = {oh * ow}, but got input.size(2)={nblocks}.")
-    return _fold(input, out_size=out_size, k=k, d=d, p=p, s=s)
 
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",

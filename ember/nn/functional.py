@@ -12,7 +12,8 @@ from .._ops import embedding as _E
 from .._ops import normalization as _NORM
 from .._ops import loss as _L
 from .._ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
-                         conv_transpose2d, conv_transpose3d, unfold, fold)
+                         conv_transpose2d, conv_transpose3d)
+from .._ops.fold import unfold, fold  # noqa: F401
 from .._ops.elementwise import sigmoid, tanh  # noqa: F401
 from .._ops.nn_ops import (relu, relu6, hardtanh, elu, selu, celu, leaky_relu,  # noqa: F401
                            gelu, silu, mish, softplus, softsign, hardsigmoid, hardswish,
