@@ -6,6 +6,7 @@ inputs; ``backward`` walks them in dependency order, newest node first.
 """
 import heapq
 import itertools
+import threading
 import weakref
 
 from .. import _errors
@@ -213,6 +214,17 @@ def _run_post_hooks(node, out, grads):
     return out
 
 
+_running = threading.local()  # per thread: the backward passes in progress
+
+
+def explicit_inputs():
+    """True inside a backward pass given explicit ``inputs`` (autograd.grad, or
+    backward(inputs=...)), which a nested backward, as reentrant checkpoints run,
+    could not honour."""
+    stack = getattr(_running, "stack", None)
+    return bool(stack) and stack[-1]
+
+
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                  accumulate=True, allow_unused=False):
     """Walk the graph from ``tensors``.
@@ -221,6 +233,19 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     ``inputs`` when given.  Otherwise (autograd.grad) the gradients of ``inputs`` are
     returned and nothing is accumulated.
     """
+    stack = getattr(_running, "stack", None)
+    if stack is None:
+        stack = _running.stack = []
+    stack.append(inputs is not None)
+    try:
+        return _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs,
+                             accumulate, allow_unused)
+    finally:
+        stack.pop()
+
+
+def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate,
+                  allow_unused):
     roots = []
     for t, g in zip(tensors, grad_tensors):
         if t.grad_fn is None and not t._requires_grad:
