@@ -24,7 +24,6 @@ from ._ops.shape_extra import *  # noqa: F401,F403
 from ._ops.nn_ops import *  # noqa: F401,F403
 from ._ops.conv import *  # noqa: F401,F403
 from ._ops.random_ops import *  # noqa: F401,F403
-from ._ops.complex import *  # noqa: F401,F403
 from ._ops.elementwise import abs, round, pow, where  # names star-import hides
 from ._ops.reduce import sum, mean
 from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,
