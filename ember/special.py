@@ -383,20 +383,21 @@ def _not_implemented_grad(what):
     return grad
 
 
-def _nonzero(x, g):
-    """``x != 0`` as 0/1 in the gradient's dtype (a bool would compute in float32)."""
-    return (x != 0).to(g.dtype)
+def _x_mask(x, y, g, lo):
+    """Where x's gradient is log(y) (or log1p): x != 0, or y > ``lo``; elsewhere it is 0
+    (PyTorch's rule).  As 0/1 in the gradient's dtype (a bool would compute in float32)."""
+    return ((x != 0) | (y > lo)).to(g.dtype)
 
 
 xlogy = _binary(
     "xlogy", ("XlogyBackward0", "XlogyBackward1", "XlogyBackward2"), "xlogy_cpu",
     lambda a, b: _ss().xlogy(a, b),
-    lambda g, x, y: g * xlogy(_nonzero(x, g), y),
+    lambda g, x, y: g * xlogy(_x_mask(x, y, g, 0), y),
     lambda g, x, y: g * x / y)
 xlog1py = _binary(
     "xlog1py", ("SpecialXlog1PyBackward0", "SpecialXlog1PyBackward1", "SpecialXlog1PyBackward2"),
     "xlog1py_cpu", lambda a, b: _ss().xlog1py(a, b),
-    lambda g, x, y: g * xlog1py(_nonzero(x, g), y),
+    lambda g, x, y: g * xlog1py(_x_mask(x, y, g, -1), y),
     lambda g, x, y: g * x / (y + 1))
 zeta = _binary(
     "zeta", ("SpecialZetaBackward0", "SpecialZetaBackward1", "SpecialZetaBackward2"),

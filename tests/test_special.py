@@ -271,3 +271,13 @@ def test_top_level_names_and_methods(expr):
     # PyTorch's top-level functions and Tensor methods for the special functions
     x = np.random.default_rng(5).uniform(0.3, 3.5, (3, 4))
     check(lambda m, x: eval(expr, {}, dict(m=m, x=x)), x=x, grad=True, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("fn", ["xlogy", "xlog1py"])
+def test_xlogy_gradient_at_zero(fn):
+    # x's gradient is log(y) even where x == 0, except where y is outside the domain
+    x = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 2.0])
+    y = np.array([0.0, 2.0, -1.0, np.nan, 0.0, -0.5])
+    check(lambda m, x, y: getattr(m.special, fn)(x, y), x=x, y=y, grad=True)
+    check(lambda m, x: getattr(m.special, fn)(x, 2.0), x=x, grad=True)
+    check(lambda m, x: getattr(m.special, fn)(x, -2.0), x=x, grad=True)

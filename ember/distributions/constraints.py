@@ -6,8 +6,9 @@ reprs are the ones PyTorch prints in its validation errors.
 
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
            "greater_than_eq", "integer_interval", "interval", "half_open_interval",
-           "is_dependent", "less_than", "independent", "nonnegative", "nonnegative_integer",
-           "positive", "real", "real_vector", "simplex", "unit_interval"]
+           "is_dependent", "less_than", "independent", "lower_cholesky", "nonnegative",
+           "nonnegative_integer", "one_hot", "positive", "positive_definite", "real",
+           "real_vector", "simplex", "square", "symmetric", "unit_interval"]
 
 
 class Constraint:
@@ -184,6 +185,56 @@ class _Simplex(Constraint):
         return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        is_boolean = (value == 0) | (value == 1)
+        return is_boolean.all(-1) & value.sum(-1).eq(1)
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        import ember
+        return ember.full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1],
+                          dtype=ember.bool)
+
+
+class _Symmetric(_Square):
+    def check(self, value):
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        import ember
+        return ember.isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
+
+
+class _PositiveDefinite(_Symmetric):
+    def check(self, value):
+        sym = super().check(value)
+        if not bool(sym.all()):
+            return sym
+        import ember
+        try:
+            return ember.linalg.cholesky_ex(value).info.eq(0)
+        except RuntimeError:
+            # ember's cholesky_ex raises instead of reporting info: a failed
+            # factorisation means some eigenvalue is not positive
+            return ember.linalg.eigvalsh(value).min(-1)[0] > 0
+
+
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        positive_diag = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+        return lower & positive_diag
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 independent = _IndependentConstraint
@@ -201,3 +252,8 @@ unit_interval = _Interval(0.0, 1.0)
 interval = _Interval
 half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
+one_hot = _OneHot()
+square = _Square()
+symmetric = _Symmetric()
+positive_definite = _PositiveDefinite()
+lower_cholesky = _LowerCholesky()

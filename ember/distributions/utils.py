@@ -4,7 +4,7 @@ from numbers import Number
 import ember
 import ember.nn.functional as F
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",
+__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "_sum_rightmost",
            "probs_to_logits"]
 
 
@@ -52,3 +52,10 @@ class lazy_property:
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+def _sum_rightmost(value, dim):
+    """Sum out the ``dim`` rightmost dims (a no-op for 0 or a number)."""
+    if dim == 0:
+        return value
+    return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
