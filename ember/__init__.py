@@ -24,6 +24,7 @@ from ._ops.shape_extra import *  # noqa: F401,F403
 from ._ops.nn_ops import *  # noqa: F401,F403
 from ._ops.conv import *  # noqa: F401,F403
 from ._ops.random_ops import *  # noqa: F401,F403
+from ._ops.complex import *  # noqa: F401,F403
 from ._ops.elementwise import abs, round, pow, where  # names star-import hides
 from ._ops.reduce import sum, mean
 from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,
@@ -169,6 +170,7 @@ from .serialization import save, load  # noqa: E402
 from . import backends, version, multiprocessing, testing  # noqa: E402
 from . import amp  # noqa: E402
 from . import special  # noqa: E402
+from . import func  # noqa: E402
 globals().update(special._TOP_LEVEL)
 from .amp import autocast  # noqa: E402
 from .amp.autocast_mode import is_autocast_enabled  # noqa: E402

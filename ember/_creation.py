@@ -526,15 +526,20 @@ def _complex_fwd(ctx, re, im):
 _complex_op = None
 
 
-def complex(real, imag, *, out=None):
-    global _complex_op
-    for t in (real, imag):
+def check_complex_parts(a, b):
+    """PyTorch's checks on the two real tensors that make a complex one."""
+    for t in (a, b):
         if t.dtype not in (D.float16, D.float32, D.float64):
             raise RuntimeError("Expected both inputs to be Half, Float or Double tensors but "
-                               f"got {real.dtype._cname} and {imag.dtype._cname}")
-    if real.dtype is not imag.dtype:
-        raise RuntimeError(f"Expected object of scalar type {real.dtype._cname} but got "
-                           f"scalar type {imag.dtype._cname} for second argument")
+                               f"got {a.dtype._cname} and {b.dtype._cname}")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"Expected object of scalar type {a.dtype._cname} but got "
+                           f"scalar type {b.dtype._cname} for second argument")
+
+
+def complex(real, imag, *, out=None):
+    global _complex_op
+    check_complex_parts(real, imag)
     if _complex_op is None:
         from .autograd.op import Op
         _complex_op = Op("ComplexBackward0", _complex_fwd, saves=())

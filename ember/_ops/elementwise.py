@@ -8,11 +8,13 @@ do; where PyTorch's kernel reads a scalar second operand unrounded (mul, div)
 so do we.  Results are laid out in memory as PyTorch lays them out
 (``fix_layout``), which only costs anything for non-contiguous inputs.
 """
+import cmath
 import math
 
 from .. import _errors
 from ..autograd.op import Op
 from ..autograd.grad_mode import state as _grad_state
+from .complex import holomorphic
 from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, finish, fix_layout, install,
                     not_implemented, operand, opmath, preserve_copy, checked_scalar,
                     qualified_node, result_dtype, scalar_opmath)
@@ -124,16 +126,21 @@ _add = Op("AddBackward0", _axpy(1), saves=())
 _sub = Op("SubBackward0", _axpy(-1), saves=())
 
 
+def _cj(alpha):
+    """A complex alpha enters the gradient conjugated (PyTorch's convention)."""
+    return alpha.conjugate() if type(alpha) is complex else alpha
+
+
 @_add.backward
 def _(ctx, g):
     alpha = ctx.kw.get("alpha", 1)
-    return g, (g if alpha == 1 else g * alpha)
+    return g, (g if alpha == 1 else g * _cj(alpha))
 
 
 @_sub.backward
 def _(ctx, g):
     alpha = ctx.kw.get("alpha", 1)
-    return g, (-g if alpha == 1 else -g * alpha)
+    return g, (-g if alpha == 1 else -g * _cj(alpha))
 
 
 _rsub_t = Op("RsubBackward0", lambda ctx, a, b, dt, alpha=1: _axpy(-1)(ctx, b, a, dt, alpha),
@@ -145,13 +152,13 @@ _rsub_s = Op("RsubBackward1", lambda ctx, a, other, dt, alpha=1: _axpy(-1)(
 @_rsub_t.backward
 def _(ctx, g):
     alpha = ctx.kw.get("alpha", 1)
-    return (-g if alpha == 1 else -g * alpha), g
+    return (-g if alpha == 1 else -g * _cj(alpha)), g
 
 
 @_rsub_s.backward
 def _(ctx, g):
     alpha = ctx.kw.get("alpha", 1)
-    return -g if alpha == 1 else -g * alpha
+    return -g if alpha == 1 else -g * _cj(alpha)
 
 
 _ONE = 1  # the default alpha; ``alpha is _ONE`` also rules out ``alpha=True``
@@ -281,6 +288,9 @@ def _(ctx, g):
     return (g * b if n[0] else None), (g * a if n[1] else None)
 
 
+holomorphic(_mul)
+
+
 def mul(input, other, *, out=None):
     if out is None:
         r = _fast(np.multiply, input, other, _NOT_HALF)
@@ -304,6 +314,9 @@ def _(ctx, g):
     a, b = ctx.inputs
     n = ctx.needs_input_grad
     return (g / b if n[0] else None), (-g * ((a / b) / b) if n[1] else None)
+
+
+holomorphic(_div)
 
 
 def _int_zero_check(b):
@@ -498,6 +511,11 @@ def _(ctx, g):
     return g * (int(e) * a.pow(int(e) - 1)) if type(e) is bool else g * (e * a.pow(e - 1))
 
 
+def _nonneg(e):
+    """``e >= 0``; for a complex exponent: real and >= 0."""
+    return (e.real >= 0) & (e.imag == 0) if e.dtype.is_complex else e >= 0
+
+
 _pow_t = Op("PowBackward1", lambda ctx, a, b, dt: _run2(_pow_np, a, b, dt), saves_output=True)
 
 
@@ -509,7 +527,7 @@ def _(ctx, g):
     if n[0]:
         ga = where(b == 0, 0.0, g * (b * a.pow(b - 1)))
     if n[1]:
-        gb = g * where((a == 0) & (b >= 0), 0.0, ctx.result * a.log())
+        gb = g * where((a == 0) & _nonneg(b), 0.0, ctx.result * a.log())
     return ga, gb
 
 
@@ -521,8 +539,13 @@ _pow_b = Op("PowBackward2", lambda ctx, e, dt, base: _run2(_pow_np, base, e, dt)
 def _(ctx, g):
     base, e = ctx.kw["base"], _fl(ctx.inputs[0], g)
     if base == 0:
-        return where(e >= 0, 0.0, g * (ctx.result * -math.inf))
-    return g * (ctx.result * math.log(base))
+        return where(_nonneg(e), 0.0, g * (ctx.result * -math.inf))
+    if g.dtype.is_complex:
+        return g * (ctx.result * cmath.log(base))
+    return g * (ctx.result * (math.log(base) if base > 0 else math.nan))
+
+
+holomorphic(_pow_s, _pow_t, _pow_b)
 
 
 def pow(input, exponent, *, out=None):

@@ -87,6 +87,12 @@ def apply_inplace(self, fn, *args, needs_self=True, **kw):
         _write(self, fn(self, *args, **kw))
         return self
     base = self._base
+    if base is not None and self._data.dtype != base._data.dtype:
+        # .real/.imag of a complex tensor: CopySlices here works in the base's elements
+        raise NotImplementedError(
+            "ember does not yet record in-place operations on the real or imaginary part of "
+            "a complex tensor that requires grad; use an out-of-place form, e.g. "
+            "torch.complex(x.real * 3, x.imag)")
     old = _snapshot(self) if needs_self or base is not None else self
     r = fn(old, *args, **kw)
     if base is not None:

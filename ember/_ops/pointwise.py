@@ -3,6 +3,7 @@ predicates, and the selecting/ternary ops: where, clamp, lerp, addcmul/addcdiv,
 nan_to_num.  Re-exported by elementwise, whose helpers they share."""
 from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op import Op
+from .complex import holomorphic
 from ._util import (D, HALF, TYPE_NAMES, Tensor, _wrap, np, checked_scalar, finish, fix_layout,
                     install, like_input, not_implemented, operand, opmath, preserve_copy,
                     result_dtype, scalar_opmath)
@@ -485,6 +486,9 @@ def _(ctx, g):
     v, n = ctx.kw["value"], ctx.needs_input_grad
     return g, (g * (v / t2) if n[1] else None), \
         (-g * (v * t1 / (t2 * t2)) if n[2] else None)
+
+
+holomorphic(_addcmul, _addcdiv, _lerp_s, _lerp_t)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):

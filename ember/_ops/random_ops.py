@@ -4,6 +4,8 @@ Every sampler draws from ``ember._generator`` (MT19937 with PyTorch's transforms
 so after ``manual_seed(s)`` ember and PyTorch produce the same numbers in the same
 order.  In-place samplers (``uniform_``...) write through views like other in-place ops.
 """
+import math
+
 from .. import _errors
 from .. import _generator as _engine
 from ..autograd.grad_mode import state as _grad_state
@@ -92,6 +94,18 @@ def _engine_dtype(dt):
     return "bfloat16" if dt is D.bfloat16 else dt.np
 
 
+def _draw(gen, method, shape, a, b, dt):
+    """``gen.uniform``/``gen.normal`` samples of ``dt``.  A complex dtype is sampled as
+    PyTorch samples it: through its view_as_real, (real, imag) pairs of the real dtype,
+    normals with std / sqrt(2) so that the complex variance is std**2."""
+    if not dt.is_complex:
+        return getattr(gen, method)(shape, a, b, _engine_dtype(dt))
+    if method == "normal":
+        b = b / math.sqrt(2)
+    pairs = getattr(gen, method)(tuple(shape) + (2,), a, b, dt.to_real().np)
+    return np.ascontiguousarray(pairs).view(dt.np).reshape(shape)
+
+
 def _as(arr, dt):
     return arr if arr.dtype == dt.np else arr.astype(dt.np)
 
@@ -122,7 +136,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kw):
     dt = _float_dtype(dtype, "rand")
     shape = _size(size or (kw.pop("size"),))
-    return _finish(_gen(generator).uniform(shape, 0.0, 1.0, _engine_dtype(dt)), dt,
+    return _finish(_draw(_gen(generator), "uniform", shape, 0.0, 1.0, dt), dt,
                    requires_grad, device)
 
 
@@ -136,7 +150,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kw):
     dt = _float_dtype(dtype, "randn")
     shape = _size(size or (kw.pop("size"),))
-    return _finish(_gen(generator).normal(shape, 0.0, 1.0, _engine_dtype(dt)), dt,
+    return _finish(_draw(_gen(generator), "normal", shape, 0.0, 1.0, dt), dt,
                    requires_grad, device)
 
 
@@ -268,14 +282,14 @@ def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={from_} > to={to}")
-    return _fill_random(self, _gen(generator).uniform(self.shape, float(from_), float(to),
-                                                      _engine_dtype(self.dtype)))
+    return _fill_random(self, _draw(_gen(generator), "uniform", self.shape, float(from_),
+                                    float(to), self.dtype))
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     _check_std(std)
-    return _fill_random(self, _gen(generator).normal(self.shape, float(mean), float(std),
-                                                     _engine_dtype(self.dtype)))
+    return _fill_random(self, _draw(_gen(generator), "normal", self.shape, float(mean),
+                                    float(std), self.dtype))
 
 
 def _random_(self, from_=None, to=None, *, generator=None, **kw):
@@ -305,18 +319,25 @@ def _exponential_(self, lambd=1.0, *, generator=None):
                                                           _engine_dtype(self.dtype)))
 
 
+# geometric_, log_normal_ and cauchy_ draw one double at a time whatever the tensor's
+# dtype, as PyTorch's CPU kernels do, and round once at the end.
+
 def _geometric_(self, p, *, generator=None):
     u = _gen(generator).uniform(self.shape, 0.0, 1.0, np.float64)
-    return _fill_random(self, np.ceil(np.log1p(-u) / np.log1p(-p)))
+    return _fill_random(self, np.ceil(np.log(u) / np.log1p(-p)))
 
 
 def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-    z = _gen(generator).normal(self.shape, float(mean), float(std), _engine_dtype(self.dtype))
-    return _fill_random(self, np.exp(z))
+    z = _gen(generator)._normal_scalar(int(np.prod(self.shape)), float(mean), float(std))
+    if self.dtype is D.float64:  # glibc's exp, exactly as PyTorch's kernel rounds it
+        z = np.array([math.exp(v) for v in z.tolist()], np.float64)
+    else:
+        z = np.exp(z)
+    return _fill_random(self, z.reshape(self.shape))
 
 
 def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-    u = _gen(generator).uniform(self.shape, 0.0, 1.0, _engine_dtype(self.dtype))
+    u = _gen(generator).uniform(self.shape, 0.0, 1.0, np.float64)
     return _fill_random(self, median + sigma * np.tan(np.pi * (u - 0.5)))
 
 

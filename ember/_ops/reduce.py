@@ -14,6 +14,7 @@ import warnings
 
 from .. import _errors
 from ..autograd.op import Op
+from .complex import holomorphic
 from ._util import D, Tensor, _wrap, np, install, canonical_dims
 from .elementwise import maximum, minimum, where, _out
 from .sort import RT, _c, place_grad, evenly_grad, dim_alias, real_only, _nonempty_dim
@@ -223,6 +224,7 @@ _prod0 = Op("ProdBackward0", _prod_fwd, saves_output=True)
 _prod1 = Op("ProdBackward1", _prod_fwd, saves_output=True)
 _prod0.backward(_prod_bwd)
 _prod1.backward(_prod_bwd)
+holomorphic(_prod0, _prod1)
 
 
 @dim_alias
@@ -256,7 +258,7 @@ def _moments(a, axes, keepdim, correction, name):
     var = ss / builtins.max(dof, 0)
     if not keepdim:
         m = m.reshape(var.shape)
-    real = np.float32 if a.dtype == np.complex64 else a.dtype
+    real = np.float32 if a.dtype == np.complex64 else np.float64
     return _c(var.astype(real if a.dtype.kind == "c" else a.dtype)), _c(m.astype(a.dtype))
 
 
@@ -528,6 +530,9 @@ def _(ctx, g):
     return _kd(g, shape, axes, keepdim) * (x - _kd(ctx.result, shape, axes, keepdim)).exp()
 
 
+holomorphic(_logsumexp)
+
+
 @dim_alias
 def logsumexp(input, dim, keepdim=False, *, out=None):
     if dim is None:
@@ -564,6 +569,7 @@ from . import cumulative as _cumulative  # noqa: E402
 from . import norms as _norms  # noqa: E402
 from . import median as _median  # noqa: E402
 from .cumulative import *  # noqa: E402,F401,F403
+holomorphic(_cumulative._cumprod)  # cumulative.py's formula is g * d(cumprod)/dx too
 from .norms import *  # noqa: E402,F401,F403
 from .norms import vector_norm  # noqa: E402,F401  (still importable from here)
 from .median import *  # noqa: E402,F401,F403

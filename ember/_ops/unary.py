@@ -11,18 +11,20 @@ from ..autograd.grad_mode import state as _grad_state
 from ._util import D, HALF, _wrap, np, cast_array, finish, install, like_input, not_implemented
 from .elementwise import _CPLX, _F32, _FLOATS, _INT, _ndarray, _out
 from .pointwise import _threshold_backward
+from .complex import holomorphic, _conj
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
 def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_output=False,
-           messages=None):
+           messages=None, holo=True):
     """A unary op: ``fn`` on arrays; ``backward(ctx, g, x)`` on Tensors.
 
     kind "float": integer inputs compute in the default float dtype; "same": the
     input dtype is kept.  ``reject`` lists dtype categories PyTorch has no kernel
     for (named ``kernel``), ``messages`` overrides the error text per category.
+    ``holo``: ``backward`` is ``g * f'(x)`` of a holomorphic f (see ``complex.holomorphic``).
     """
     def fwd(ctx, a, dt):
         if dt.np in HALF:
@@ -39,6 +41,8 @@ def _unary(name, fn, backward, kind="float", reject=(), kernel=None, saves_outpu
     # backward formulas written on the result never read the input
     op = Op(name, fwd, saves=() if saves_output else None, saves_output=saves_output)
     op.backward(lambda ctx, g: backward(ctx, g, ctx.inputs[0]))
+    if holo:
+        holomorphic(op)
     kname = kernel or name.replace("Backward0", "").lower() + "_cpu"
 
     def public(input, *, out=None):
@@ -99,7 +103,8 @@ cosh = _unary("CoshBackward0", np.cosh, lambda c, g, x: g * x.sinh())
 tanh = _unary("TanhBackward0", np.tanh, lambda c, g, x: g * (1 - c.result.pow(2)),
               saves_output=True)
 asinh = _unary("AsinhBackward0", np.arcsinh, lambda c, g, x: g * (x.pow(2) + 1).rsqrt())
-acosh = _unary("AcoshBackward0", np.arccosh, lambda c, g, x: g * (x * x - 1).rsqrt())
+acosh = _unary("AcoshBackward0", np.arccosh, lambda c, g, x: g * (
+    (x - 1).rsqrt() * (x + 1).rsqrt() if x.dtype.is_complex else (x * x - 1).rsqrt()))
 atanh = _unary("AtanhBackward0", np.arctanh, lambda c, g, x: g * 1 / (1 - x.pow(2)))
 erf = _unary("ErfBackward0", _special("erf"), lambda c, g, x: _SQRT_PI_2 * (-x.pow(2)).exp() * g,
              reject=_CPLX, kernel="erf_vml_cpu")
@@ -161,11 +166,21 @@ _BOOL_NEG = (NotImplementedError, "Negation, the `-` operator, on a bool tensor 
 neg = _unary("NegBackward0", np.negative, lambda c, g, x: -g, kind="same", reject=("bool",),
              messages={"bool": _BOOL_NEG})
 abs = _unary("AbsBackward0", np.abs, lambda c, g, x: g * x.sgn(), kind="same",
-             reject=("bool",))
+             reject=("bool",), holo=False)
 sign = _unary("SignBackward0", _sign_np, _zero_grad, kind="same", reject=_CPLX, messages={
     "complex": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support "
                 "complex numbers. Please use torch.sgn instead.")})
-sgn = _unary("SgnBackward0", _sign_np, _zero_grad, kind="same")
+
+
+def _sgn_bwd(c, g, x):
+    if not x.dtype.is_complex:
+        return g * 0
+    # sgn z = z / |z| is not holomorphic: (g - sgn(z)^2 conj(g)) / (2|z|), 0 at z = 0
+    s, a = c.result, x.abs()
+    return ((g - s * s * _conj(g)) / (2 * a)).masked_fill(a == 0, 0)
+
+
+sgn = _unary("SgnBackward0", _sign_np, _sgn_bwd, kind="same", saves_output=True, holo=False)
 
 
 def _rounding(name, fn):
