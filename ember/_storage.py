@@ -29,9 +29,15 @@ def flat_buffer(arr):
     return np.lib.stride_tricks.as_strided(arr, shape=(span,), strides=(itemsize,))
 
 
+_CPU = None
+
+
 def _cpu():
-    from ._device import CPU
-    return CPU
+    global _CPU
+    if _CPU is None:  # ember._device imports this module
+        from ._device import CPU
+        _CPU = CPU
+    return _CPU
 
 
 def _body(values):

@@ -1,5 +1,6 @@
 """Small helpers shared by the op modules: promotion, operands, casts, layouts, errors."""
 from .. import _dtype as D
+from .._errors import wrap_dim
 from .._backend import np
 from .._tensor import Tensor, _wrap
 
@@ -321,7 +322,6 @@ def install(names_to_fns):
 
 def canonical_dims(dim, ndim):
     """A sorted tuple of non-negative dims from an int, a sequence or None (= all)."""
-    from .._errors import wrap_dim
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):

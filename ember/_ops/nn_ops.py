@@ -13,6 +13,7 @@ from .. import _errors
 from ..autograd.op import Op
 from ._util import D, Tensor, _wrap, np, install
 from .inplace import apply_inplace
+from .linalg import addmm, matmul
 from .pointwise import _threshold_backward
 
 _SQRT_2 = math.sqrt(2.0)
@@ -537,7 +538,6 @@ def _implicit_dim(name, ndim, stacklevel):
 # --- linear --------------------------------------------------------------------------------
 
 def linear(input, weight, bias=None):
-    from .linalg import addmm, matmul
     if input.dim() == 2 and bias is not None:
         return addmm(bias, input, weight.t())
     if input.dim() == 2:

@@ -333,13 +333,24 @@ def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, acc
     return results
 
 
+_layout_deps = None
+
+
+def _bind_layout_deps():
+    """The ops ``_obey_layout`` needs, imported once (they import this module)."""
+    global _layout_deps
+    from .._ops._util import is_dense, _ndarray, preserve_copy
+    from .._tensor import _wrap
+    from .._backend import np
+    _layout_deps = (is_dense, _ndarray, preserve_copy, _wrap, np)
+    return _layout_deps
+
+
 def _obey_layout(grad, var):
     """The ``.grad`` a leaf gets from its first gradient: a copy (the incoming one
     may be shared with other leaves or the user) with the leaf's own strides, as
     PyTorch's layout contract has it."""
-    from .._ops._util import is_dense, _ndarray, preserve_copy
-    from .._tensor import _wrap
-    from .._backend import np
+    is_dense, _ndarray, preserve_copy, _wrap, np = _layout_deps or _bind_layout_deps()
     d, v = grad._data, var._data
     dense = is_dense(v)
     # strides along size-1 dims do not count, as in PyTorch's contract
