@@ -278,7 +278,7 @@ def _mul_fwd(ctx, a, b, dt):
     return _run2(np.multiply, a, b, dt, scalar_b=_is_scalar_like(b))
 
 
-_mul = Op("MulBackward0", _mul_fwd)
+_mul = Op("MulBackward0", _mul_fwd, saves="cross")
 
 
 @_mul.backward

@@ -87,12 +87,12 @@ def apply_inplace(self, fn, *args, needs_self=True, **kw):
         _write(self, fn(self, *args, **kw))
         return self
     base = self._base
-    if base is not None and self._data.dtype != base._data.dtype:
-        # .real/.imag of a complex tensor: CopySlices here works in the base's elements
+    if base is not None and self._data.dtype != base._data.dtype and \
+            not base._data.flags.c_contiguous:
         raise NotImplementedError(
             "ember does not yet record in-place operations on the real or imaginary part of "
-            "a complex tensor that requires grad; use an out-of-place form, e.g. "
-            "torch.complex(x.real * 3, x.imag)")
+            "a non-contiguous complex tensor that requires grad; use an out-of-place form, "
+            "e.g. torch.complex(x.real * 3, x.imag)")
     old = _snapshot(self) if needs_self or base is not None else self
     r = fn(old, *args, **kw)
     if base is not None:
@@ -105,7 +105,8 @@ def apply_inplace(self, fn, *args, needs_self=True, **kw):
         self.grad_fn, self._output_nr, self._requires_grad = node, r._output_nr, True
         _refresh_views(self, None)
         return self
-    cs = CopySlices(gradient_edge(base), node, geometry, base._data)
+    part = self._data.dtype if self._data.dtype != base._data.dtype else None
+    cs = CopySlices(gradient_edge(base), node, geometry, base._data, part)
     base.grad_fn, base._output_nr, base._requires_grad = cs, 0, True
     _rederive_view(self, base, geometry)
     _refresh_views(base, self)
@@ -120,8 +121,9 @@ def _refresh_views(base, skip):
 
 
 def _geometry(view, base):
-    """(shape, element strides, element offset) of ``view`` inside ``base``'s memory."""
-    its = base.itemsize
+    """(shape, element strides, element offset) of ``view`` inside ``base``'s memory, in
+    the view's elements (a .real/.imag view counts a complex base as pairs of reals)."""
+    its = view.itemsize
     off = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // its
     return view.shape, tuple(s // its for s in view.strides), off
 
@@ -129,8 +131,12 @@ def _geometry(view, base):
 def _rederive_view(view, base, geometry):
     """After writing through ``view``, its gradient flows through the base, as in PyTorch."""
     shape, strides, off = geometry
-    r = S._as_strided_op(base, size=shape, stride=strides,
-                         storage_offset=off + base.storage_offset(), buf=base._storage()._buf)
+    src, buf = base, base._storage()._buf
+    if view._data.dtype != base._data.dtype:  # .real/.imag: through view_as_real, as PyTorch
+        from .complex import view_as_real
+        src, buf = view_as_real(base), buf.view(view._data.dtype)
+    r = S._as_strided_op(src, size=shape, stride=strides,
+                         storage_offset=off + src.storage_offset(), buf=buf)
     view.grad_fn, view._output_nr, view._requires_grad = r.grad_fn, 0, True
 
 
@@ -159,10 +165,11 @@ class CopySlices(Node):
 
     _saves = False
 
-    def __init__(self, base_edge, node, geometry, base):
+    def __init__(self, base_edge, node, geometry, base, part=None):
         super().__init__()
         self.fn = node
         self.next_functions = (base_edge,) + tuple(node.next_functions[1:])
+        self.part = part  # the real dtype when the view was .real/.imag of a complex base
         if base.flags.c_contiguous:
             self.region = geometry
         else:
@@ -178,7 +185,8 @@ class CopySlices(Node):
         result = np.array(g._data, order="C")
         if isinstance(self.region, tuple):
             shape, strides, off = self.region
-            view = S._strided(result, shape, strides, off)
+            mem = result if self.part is None else result.view(self.part)
+            view = S._strided(mem, shape, strides, off)
         else:
             flat = result.reshape(-1)
             view = None

@@ -107,7 +107,8 @@ class Op:
     """An op: ``forward(ctx, *arrays, **kw) -> array(s)`` plus a backward.
 
     saves: input indices whose versions backward depends on (PyTorch's saved
-      tensors); ``()`` for ops like add whose backward needs no input values.
+      tensors); ``()`` for ops like add whose backward needs no input values;
+      ``"cross"`` for a binary op that needs each input only for the other's gradient.
     saves_output: backward reads the output (``ctx.result``).
     raw_backward: backward takes and returns arrays (once differentiable).
     nondiff_outputs: indices of outputs that never get a grad_fn (argmax indices).
@@ -172,6 +173,10 @@ class Op:
         if saves is None:
             node._versions = [(i, (a._vc, a._vc[0])) for i, a in enumerate(args)
                               if isinstance(a, T)]
+        elif saves == "cross":  # mul: an input's value only serves the other's gradient
+            node._versions = [(i, (args[i]._vc, args[i]._vc[0])) for i in (0, 1)
+                              if isinstance(args[i], T) and isinstance(args[1 - i], T)
+                              and args[1 - i]._requires_grad] or None
         elif saves:
             node._versions = [(i, (args[i]._vc, args[i]._vc[0])) for i in saves
                               if isinstance(args[i], T)]
