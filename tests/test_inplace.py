@@ -141,3 +141,24 @@ def test_inplace_fast_path_writes_into_storage():
         p.mul_(2)
         p -= 0.25
     assert p.tolist() == [0.75] * 4 and v.tolist() == [0.75] * 3 and p._version == 3
+
+
+def test_mul_by_constant_keeps_no_version_of_its_input():
+    # x * 2 needs x's value for no gradient, so writing x afterwards is allowed (PyTorch)
+    def fn(m, x):
+        y = x * 1
+        a = y[:1] * 2
+        y[1:].mul_(3)
+        return a.sum() + y.sum()
+    check(fn, x=np.array([1.0, 2.0, 3.0]), grad=True)
+
+
+def test_mul_of_two_graph_inputs_still_guards_its_inputs():
+    for m in (torch, ember):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        w = m.tensor([1.0, 1.0, 1.0], requires_grad=True)
+        y = x * 1
+        a = y * w
+        y.mul_(3)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            a.sum().backward()
