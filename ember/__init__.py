@@ -24,6 +24,8 @@ from ._ops.shape_extra import *  # noqa: F401,F403
 from ._ops.nn_ops import *  # noqa: F401,F403
 from ._ops.conv import *  # noqa: F401,F403
 from ._ops.random_ops import *  # noqa: F401,F403
+from ._ops.shape_more import *  # noqa: F401,F403
+from ._ops.linalg_legacy import *  # noqa: F401,F403
 from ._ops.complex import *  # noqa: F401,F403
 from ._ops.elementwise import abs, round, pow, where  # names star-import hides
 from ._ops.reduce import sum, mean
@@ -175,3 +177,4 @@ globals().update(special._TOP_LEVEL)
 from .amp import autocast  # noqa: E402
 from .amp.autocast_mode import is_autocast_enabled  # noqa: E402
 from .cuda import amp as _cuda_amp  # noqa: E402,F401  (makes ember.cuda.amp an attribute)
+from ._ops.misc_math import *  # noqa: F401,F403,E402  (after special: it builds on it)

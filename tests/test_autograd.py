@@ -9,6 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import ember  # noqa: E402
 from _helpers import make_same  # noqa: E402
+from parity import check  # noqa: E402
 
 
 def _norm(x, m):
@@ -797,3 +798,17 @@ def test_variable_wrapper():
                 y.requires_grad, y.grad_fn, type(v).__name__]
     same(run)
     same(lambda m: m.autograd.Variable([1]))
+
+
+def test_roots_sharing_one_node():
+    # several outputs of one node as roots: that node runs once, with all their grads
+    def fn(m, x):
+        parts = list(m.split(x, 4, 1))
+        g = m.autograd.grad(parts, [x], [m.ones(2, 4), 2 * m.ones(2, 4)], create_graph=True)
+        return g[0] * x
+    import numpy as np
+    check(fn, x=np.arange(16.0).reshape(2, 8), grad=True)
+    for m in (torch, ember):
+        x = m.ones(2, 8, requires_grad=True)
+        m.autograd.backward(list(x.chunk(2, 1)), [m.ones(2, 4), 3 * m.ones(2, 4)])
+        assert x.grad.tolist() == [[1.0] * 4 + [3.0] * 4] * 2

@@ -158,7 +158,7 @@ def gradient_edge(t):
 def _collect(roots):
     """Dependency counts of every node reachable from the roots, and who points at whom."""
     deps, parents = {}, {}
-    stack = [n for n in roots if n is not None]
+    stack = list(dict.fromkeys(n for n in roots if n is not None))  # roots may share a node
     seen = set(stack)
     while stack:
         node = stack.pop()
