@@ -206,24 +206,28 @@ def _lcse_fwd(ctx, a, dim, dt):
     return finish(r, dt)
 
 
-_lcse = Op("LogcumsumexpBackward0", _lcse_fwd, saves_output=True)
+# once differentiable: the log-space form below has -inf branches whose own gradient
+# would come out NaN, so a second derivative is refused rather than wrong
+_lcse = Op("LogcumsumexpBackward0", _lcse_fwd, saves_output=True, raw_backward=True)
 
 
 @_lcse.backward
 def _(ctx, g):
     # gradient_i = sum_{j>=i} g_j exp(x_i - out_j); split g by sign and sum in log space
-    x, dim = ctx.inputs[0], ctx.kw["dim"]
-    out = ctx.result
-    if x.dim() == 0:
+    x, dim = ctx.inputs[0]._data, ctx.kw["dim"]
+    if x.ndim == 0:
         return g
-    ninf = float("-inf")
-    lg = g.abs().log()
-    pos = E.where(g > 0, lg, ninf) - out
-    neg = E.where(g < 0, lg, ninf) - out
+    out = ctx._out
+    ninf = -np.inf
+    with np.errstate(all="ignore"):
+        lg = np.log(np.abs(g))
+        pos = np.where(g > 0, lg, ninf) - out
+        neg = np.where(g < 0, lg, ninf) - out
 
-    def rev(t):
-        return logcumsumexp(t.flip([dim]), dim).flip([dim])
-    return (rev(pos) + x).exp() - (rev(neg) + x).exp()
+        def rev(t):
+            return np.flip(np.logaddexp.accumulate(np.flip(t, dim), axis=dim), dim)
+        res = np.exp(rev(pos) + x) - np.exp(rev(neg) + x)
+    return res.astype(g.dtype, copy=False)
 
 
 def logcumsumexp(input, dim, *, out=None):
