@@ -366,3 +366,19 @@ def test_fractional_max_pool_matches_torch_rng(expr):
     t = t_out[0] if isinstance(t_out, tuple) else t_out
     e = e_out[0] if isinstance(e_out, tuple) else e_out
     assert chain(t) == chain(e)
+
+
+def test_second_derivative_through_conv_raises_instead_of_dropping():
+    # conv's backward is once differentiable in ember: a gradient penalty through it must
+    # fail loudly, not lose the conv's part of the second derivative
+    x = ember.randn(1, 1, 5, 5, dtype=ember.float64, requires_grad=True)
+    w = ember.randn(1, 1, 3, 3, dtype=ember.float64, requires_grad=True)
+    (gx,) = ember.autograd.grad(EF.conv2d(x, w).pow(2).sum(), x, create_graph=True)
+    assert gx.requires_grad
+    with pytest.raises(RuntimeError, match="only once"):
+        (gx.pow(2).sum() + x.sum()).backward()
+    # first derivatives under create_graph keep their values
+    t = torch.tensor(x.detach().numpy(), requires_grad=True)
+    (tg,) = torch.autograd.grad(TF.conv2d(t, torch.tensor(w.detach().numpy())).pow(2).sum(), t,
+                                create_graph=True)
+    assert np.allclose(gx.detach().numpy(), tg.detach().numpy())

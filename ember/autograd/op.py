@@ -88,7 +88,31 @@ class OpNode(Node):
             if g.dtype is not dtype:
                 g = g.to(dtype)
             res.append(g)
+        if op.raw_backward and _grad_state.enabled:
+            # create_graph through a once-differentiable backward: these gradients carry
+            # no graph of their own, so differentiating them again must fail, not give 0
+            for g in res:
+                if g is not None and g.dtype.category >= 2:
+                    g._requires_grad, g.grad_fn = True, _OnceOnly(self.name())
         return tuple(res)
+
+
+class _OnceOnly(Node):
+    """Stands where the graph of a once-differentiable backward's result would be."""
+
+    _saves = False
+
+    def __init__(self, of):
+        super().__init__()
+        self.of = of
+        self.next_functions = ()
+
+    def name(self):
+        return "torch::autograd::DelayedError"
+
+    def apply(self, grads):
+        raise RuntimeError(f"ember differentiates {self.of} only once: a second derivative "
+                           "through it is not supported")
 
 
 def sum_to(g, shape):
