@@ -61,6 +61,21 @@ class Distribution:
                 "__init__ method must also define a custom .expand() method.")
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expanded(self, cls, batch_shape, _instance, params=(), param_shape=None):
+        """``expand()`` of a distribution whose named tensor parameters (those set on
+        this instance) take the batch shape, or ``param_shape`` when given."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = ember.Size(batch_shape)
+        shape = batch_shape if param_shape is None else param_shape(batch_shape)
+        for name in params:
+            if name in self.__dict__:
+                setattr(new, name, getattr(self, name).expand(shape))
+                if name in ("probs", "logits") and "_param" in self.__dict__:
+                    new._param = getattr(new, name)
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def batch_shape(self):
         return self._batch_shape

@@ -186,10 +186,12 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes ``amount`` entries chosen at random."""
+class _Unstructured(BasePruningMethod):
+    """Prunes the ``amount`` entries whose ``_scores`` come first (largest unless
+    ``_largest`` is False)."""
 
     PRUNING_TYPE = "unstructured"
+    _largest = True
 
     def __init__(self, amount):
         _validate_pruning_amount_init(amount)
@@ -201,38 +203,33 @@ class RandomUnstructured(BasePruningMethod):
         _validate_pruning_amount(nparams_toprune, tensor_size)
         mask = default_mask.clone()
         if nparams_toprune != 0:
-            # The entries with the largest uniform draws go: PyTorch's choice for a seed.
-            prob = _rand_like(t)
-            mask.view(-1)[prob.view(-1).topk(nparams_toprune).indices] = 0
+            scores = self._scores(t).view(-1)
+            mask.view(-1)[scores.topk(nparams_toprune, largest=self._largest).indices] = 0
         return mask
 
     @classmethod
-    def apply(cls, module, name, amount):
-        return super().apply(module, name, amount=amount)
+    def apply(cls, module, name, amount, **kw):
+        return super().apply(module, name, amount=amount, **kw)
 
 
-class L1Unstructured(BasePruningMethod):
+class RandomUnstructured(_Unstructured):
+    """Prunes ``amount`` entries chosen at random."""
+
+    def _scores(self, t):
+        return _rand_like(t)  # the largest uniform draws go: PyTorch's choice for a seed
+
+
+class L1Unstructured(_Unstructured):
     """Prunes the ``amount`` entries of smallest absolute value."""
 
-    PRUNING_TYPE = "unstructured"
+    _largest = False
 
-    def __init__(self, amount):
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        tensor_size = t.nelement()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
-        mask = default_mask.clone()
-        if nparams_toprune != 0:
-            idx = t.abs().view(-1).topk(nparams_toprune, largest=False).indices
-            mask.view(-1)[idx] = 0
-        return mask
+    def _scores(self, t):
+        return t.abs()
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
-        return super().apply(module, name, amount=amount, importance_scores=importance_scores)
+        return super().apply(module, name, amount, importance_scores=importance_scores)
 
 
 def _channel_mask(t, dim, keep):
